@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === '--version' || cmd === '-V') {
-    process.stdout.write(`pmlogfs ${require('../../package.json').version}\n`);
+    process.stdout.write(`pmlogfs ${packageVersion()}\n`);
     return;
   }
   const sub = SUBCOMMANDS[cmd];
@@ -45,4 +45,17 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   await mod.main(rest);
+}
+
+/** The package version, found from source (tools/cli) or compiled (dist/tools/cli) layouts. */
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = require(rel) as { name?: string; version?: string };
+      if (pkg.name === 'pmlogfs' && pkg.version) return pkg.version;
+    } catch {
+      /* try the next layout */
+    }
+  }
+  return 'unknown';
 }
