@@ -1,0 +1,23 @@
+/**
+ * CRC32C (Castagnoli) of a Buffer: the checksum of every pmlogfs structure (DESIGN.md rule 4).
+ *
+ * Layer: pmem; exported for everyone (format, core, fsck, tools). Native (SSE4.2 where the CPU
+ * has it, else a table version) when the addon is built, else the JavaScript slice-by-8.
+ * `seed` is a previous result, for continuation: crc32c(b, crc32c(a)) === crc32c(a ++ b).
+ * Known vectors: "123456789" -> 0xE3069283; 32 zero bytes -> 0x8A9136AA. Result is unsigned.
+ */
+import { crc32cJs } from './crc32c-js';
+import { pmemNative } from './native';
+
+/** Below this size the JS version beats the cost of a native call. */
+const NATIVE_FROM_BYTES = 128;
+
+export function crc32c(buf: Uint8Array, seed = 0): number {
+  if (buf.length >= NATIVE_FROM_BYTES) {
+    const n = pmemNative();
+    if (n) return n.crc32c(buf, seed >>> 0);
+  }
+  return crc32cJs(buf, seed >>> 0);
+}
+
+export { crc32cJs };
