@@ -6,14 +6,24 @@
 
 namespace pmlogfs {
 
+// Bytes per zero-copy view window handed to JavaScript (1 GiB). Must equal WINDOW_BYTES in
+// src/pmem/window.ts. Every on-media structure lies inside one 4 KiB block, so none straddles.
+constexpr size_t kWindowBytes = size_t(1) << 30;
+
+// The cache-line size of the crash model and of flushing.
+constexpr size_t kLineBytes = 64;
+
 struct Mapping {
   uint8_t* base = nullptr;   // start of the mapped region
   size_t length = 0;         // bytes mapped
   bool is_pmem = false;      // persistence by cache flush (true) or msync (false)
+  bool read_only = false;    // opened read-only: every mutating primitive refuses (EROFS)
 };
 
 // The mapping with this id, or nullptr when it was never made or has been unmapped.
-// Only valid on the JavaScript thread or while the caller holds a reference (see pmem.cc).
+// Ids are never reused within a process, so a stale id yields nullptr, never another mapping.
+// Only valid on the JavaScript thread (the registry is mutated there, by map and unmap) or while
+// the caller knows the mapping stays open (JavaScript unmaps only on region.close()).
 Mapping* GetMapping(uint32_t id);
 
 }  // namespace pmlogfs
