@@ -1,0 +1,55 @@
+/**
+ * Format-wide constants: block size, version, feature flags, modes, fixed block numbers.
+ * See FORMAT.md, "Overview" and "Block map".
+ *
+ * Layer: format (fs-layout/). Imports nothing but struct.ts.
+ */
+
+/** Every structure lives inside one 4 KiB block; blocks never straddle a 1 GiB window. */
+export const BLOCK_SIZE = 4096;
+export const BLOCK_SHIFT = 12;
+
+/** The format version written by this code. */
+export const FORMAT_VERSION = 1;
+
+/**
+ * Feature flags (ext4-style). A reader that sees an unknown bit:
+ * - compat: ignores it (may read and write);
+ * - ro_compat: may mount read-only only (the core refuses a read-write mount with EROFS);
+ * - incompat: must refuse to mount.
+ */
+export const FEATURE_COMPAT_SUPPORTED = 0;
+export const FEATURE_RO_COMPAT_SUPPORTED = 0;
+/** INLINE_DATA: logs may hold INLINE_WRITE entries (issue 7). Not set by this version's mkfs. */
+export const FEATURE_INCOMPAT_INLINE_DATA = 0x1;
+/** XATTR_BLOCKS: XATTR_SET entries may keep their value in data blocks. Not set yet. */
+export const FEATURE_INCOMPAT_XATTR_BLOCKS = 0x2;
+export const FEATURE_INCOMPAT_SUPPORTED = 0;
+
+/** superblock.mode */
+export const MODE_FS = 1;
+export const MODE_SECTOR = 2;
+
+/** Fixed block numbers in fs mode (FORMAT.md "Block map"). The replica is the last block. */
+export const SB_PRIMARY_BLOCK = 0;
+export const FS_JOURNAL_BLOCK = 1;
+export const FS_ORPHAN_BLOCK = 2;
+export const FS_INODE_TABLE_BLOCK = 3;
+export const FS_ROOT_LOG_BLOCK = 4;
+/** First block the allocator may hand out (everything before is fixed metadata). */
+export const FS_DATA_START_BLOCK = 5;
+
+/** The smallest regions mkfs accepts, in bytes. */
+export const FS_MIN_REGION_BYTES = 64 * BLOCK_SIZE; // 256 KiB
+/** Sector mode: two superblocks around a BTT area of at least 1 MiB (the BTT may ask for more). */
+export const SECTOR_MIN_BTT_BYTES = 1 << 20;
+export const SECTOR_MIN_REGION_BYTES = SECTOR_MIN_BTT_BYTES + 2 * BLOCK_SIZE;
+
+/** The root directory's inode number. Inode numbers start at 1; 0 means "none". */
+export const ROOT_INO = 1;
+
+/** Limits that follow from the format (a structure must fit in one block). */
+export const NAME_MAX = 255;
+export const SYMLINK_MAX = 4000;
+export const XATTR_NAME_MAX = 255;
+export const XATTR_VALUE_MAX = 3584;

@@ -1,0 +1,230 @@
+/**
+ * Log entries and log page tails: encoding into DRAM buffers (then copied to PM in one bulk copy)
+ * and decoding from PM bytes. Format: fs-layout/log.ts, FORMAT.md "Logs".
+ *
+ * Layer: core, codec (no PM access, no state). Invariants: an encoded entry is a multiple of 8
+ * bytes, has its CRC over [4, length), and reserved/padding bytes zero; decode checks type,
+ * length, owner identity and CRC and returns a reason string on failure (the caller decides if
+ * that is a torn tail or corruption).
+ */
+import {
+  E_DENTRY, E_INLINE, E_LINK, E_PUNCH, E_SETATTR, E_SYMLINK, E_TRUNCATE, E_WRITE, E_XATTR_REMOVE,
+  E_XATTR_SET, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES,
+  LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, entryLength,
+} from '../../fs-layout';
+import { crc32c } from '../pmem/crc32c';
+import { assert } from './assert';
+
+export interface Owner2 { ino: number; gen: number }
+
+export type LogEntry =
+  | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; newSize: number; mtimeNs: bigint }
+  | { type: typeof ET.INLINE_WRITE; fileOffset: number; newSize: number; mtimeNs: bigint; data: Buffer }
+  | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
+  | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number }
+  | { type: typeof ET.LINK_CHANGE; nlink: number; ctimeNs: bigint }
+  | { type: typeof ET.SYMLINK; target: Buffer }
+  | { type: typeof ET.XATTR_SET; name: Buffer; value: Buffer; ctimeNs: bigint }
+  | { type: typeof ET.XATTR_REMOVE; name: Buffer; ctimeNs: bigint }
+  | { type: typeof ET.TRUNCATE; newSize: number; timeNs: bigint }
+  | { type: typeof ET.PUNCH; fileOffset: number; length: number; timeNs: bigint };
+
+const B = ENTRY_HEADER_SIZE;
+
+function wU64(b: Buffer, off: number, v: number | bigint): void {
+  b.writeBigUInt64LE(typeof v === 'bigint' ? v : BigInt(v), off);
+}
+function rU64(b: Buffer, off: number): number {
+  return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x1_0000_0000;
+}
+
+/** Encode one entry for `owner`'s log into a fresh buffer of its padded length. */
+export function encodeEntry(owner: Owner2, e: LogEntry): Buffer {
+  const len = entryLength(bodySize(e));
+  assert(len <= LOG_PAGE_DATA_BYTES, () => `entry of ${len} bytes exceeds a page`);
+  const b = Buffer.alloc(len);
+  b.writeUInt16LE(e.type, ENTRY_HEADER.off.type);
+  b.writeUInt16LE(len, ENTRY_HEADER.off.length);
+  wU64(b, ENTRY_HEADER.off.ownerIno, owner.ino);
+  b.writeUInt32LE(owner.gen >>> 0, ENTRY_HEADER.off.ownerGen);
+  encodeBody(b, e);
+  b.writeUInt32LE(crc32c(b.subarray(ENTRY_CRC_START)), ENTRY_HEADER.off.crc);
+  return b;
+}
+
+function bodySize(e: LogEntry): number {
+  switch (e.type) {
+    case ET.WRITE_EXTENT: return E_WRITE.size;
+    case ET.INLINE_WRITE: return E_INLINE.size + e.data.length;
+    case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: return E_DENTRY.size + e.name.length;
+    case ET.SETATTR: return E_SETATTR.size;
+    case ET.LINK_CHANGE: return E_LINK.size;
+    case ET.SYMLINK: return E_SYMLINK.size + e.target.length;
+    case ET.XATTR_SET: return E_XATTR_SET.size + e.name.length + e.value.length;
+    case ET.XATTR_REMOVE: return E_XATTR_REMOVE.size + e.name.length;
+    case ET.TRUNCATE: return E_TRUNCATE.size;
+    case ET.PUNCH: return E_PUNCH.size;
+  }
+}
+
+function encodeBody(b: Buffer, e: LogEntry): void {
+  switch (e.type) {
+    case ET.WRITE_EXTENT: {
+      const o = E_WRITE.off;
+      wU64(b, B + o.fileOffset, e.fileOffset); wU64(b, B + o.block, e.block);
+      b.writeUInt32LE(e.count, B + o.count); wU64(b, B + o.newSize, e.newSize); wU64(b, B + o.mtimeNs, e.mtimeNs);
+      return;
+    }
+    case ET.INLINE_WRITE: {
+      const o = E_INLINE.off;
+      wU64(b, B + o.fileOffset, e.fileOffset); wU64(b, B + o.newSize, e.newSize); wU64(b, B + o.mtimeNs, e.mtimeNs);
+      b.writeUInt32LE(e.data.length, B + o.dataLength); e.data.copy(b, B + E_INLINE.size);
+      return;
+    }
+    case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: {
+      const o = E_DENTRY.off;
+      wU64(b, B + o.childIno, e.childIno); b.writeUInt32LE(e.childGen >>> 0, B + o.childGen);
+      b.writeUInt32LE(e.childType, B + o.childType); wU64(b, B + o.cookie, e.cookie); wU64(b, B + o.timeNs, e.timeNs);
+      b.writeUInt16LE(e.name.length, B + o.nameLength); e.name.copy(b, B + E_DENTRY.size);
+      return;
+    }
+    case ET.SETATTR: {
+      const o = E_SETATTR.off;
+      b.writeUInt32LE(e.mask, B + o.mask); b.writeUInt32LE(e.mode, B + o.mode); b.writeUInt32LE(e.uid >>> 0, B + o.uid);
+      b.writeUInt32LE(e.gid >>> 0, B + o.gid); wU64(b, B + o.rdev, e.rdev); wU64(b, B + o.size, e.size);
+      wU64(b, B + o.atimeNs, e.atimeNs); wU64(b, B + o.mtimeNs, e.mtimeNs); wU64(b, B + o.ctimeNs, e.ctimeNs);
+      b.writeUInt32LE(e.nlink, B + o.nlink);
+      return;
+    }
+    case ET.LINK_CHANGE:
+      b.writeUInt32LE(e.nlink, B + E_LINK.off.nlink); wU64(b, B + E_LINK.off.ctimeNs, e.ctimeNs);
+      return;
+    case ET.SYMLINK:
+      b.writeUInt32LE(e.target.length, B + E_SYMLINK.off.targetLength); e.target.copy(b, B + E_SYMLINK.size);
+      return;
+    case ET.XATTR_SET: {
+      const o = E_XATTR_SET.off;
+      b.writeUInt16LE(e.name.length, B + o.nameLength); b.writeUInt32LE(e.value.length, B + o.valueLength);
+      wU64(b, B + o.ctimeNs, e.ctimeNs);
+      e.name.copy(b, B + E_XATTR_SET.size); e.value.copy(b, B + E_XATTR_SET.size + e.name.length);
+      return;
+    }
+    case ET.XATTR_REMOVE:
+      b.writeUInt16LE(e.name.length, B + E_XATTR_REMOVE.off.nameLength); wU64(b, B + E_XATTR_REMOVE.off.ctimeNs, e.ctimeNs);
+      e.name.copy(b, B + E_XATTR_REMOVE.size);
+      return;
+    case ET.TRUNCATE:
+      wU64(b, B + E_TRUNCATE.off.newSize, e.newSize); wU64(b, B + E_TRUNCATE.off.timeNs, e.timeNs);
+      return;
+    case ET.PUNCH:
+      wU64(b, B + E_PUNCH.off.fileOffset, e.fileOffset); wU64(b, B + E_PUNCH.off.length, e.length);
+      wU64(b, B + E_PUNCH.off.timeNs, e.timeNs);
+      return;
+  }
+}
+
+/** Header fields of an entry at `b[0..]`, without checking the CRC. */
+export function entryHeader(b: Buffer): { type: number; length: number; ownerIno: number; ownerGen: number } {
+  return {
+    type: b.readUInt16LE(ENTRY_HEADER.off.type),
+    length: b.readUInt16LE(ENTRY_HEADER.off.length),
+    ownerIno: rU64(b, ENTRY_HEADER.off.ownerIno),
+    ownerGen: b.readUInt32LE(ENTRY_HEADER.off.ownerGen),
+  };
+}
+
+/** Check and decode the entry in `b` (exactly `length` bytes); a string is the problem found. */
+export function decodeEntry(b: Buffer, owner: Owner2): LogEntry | string {
+  const h = entryHeader(b);
+  if (h.length !== b.length) return `length ${h.length} != ${b.length}`;
+  const crc = b.readUInt32LE(ENTRY_HEADER.off.crc);
+  const want = crc32c(b.subarray(ENTRY_CRC_START));
+  if (crc !== want) return `bad entry checksum (stored 0x${crc.toString(16)}, computed 0x${want.toString(16)})`;
+  if (h.ownerIno !== owner.ino || h.ownerGen !== owner.gen) {
+    return `entry owned by (${h.ownerIno}, gen ${h.ownerGen}), expected (${owner.ino}, gen ${owner.gen})`;
+  }
+  const e = decodeBody(b, h.type);
+  if (typeof e !== 'string' && entryLength(bodySize(e)) !== h.length) return `entry length ${h.length} does not match its contents`;
+  return e;
+}
+
+function decodeBody(b: Buffer, type: number): LogEntry | string {
+  switch (type) {
+    case ET.WRITE_EXTENT: {
+      const o = E_WRITE.off;
+      return { type, fileOffset: rU64(b, B + o.fileOffset), block: rU64(b, B + o.block), count: b.readUInt32LE(B + o.count), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs) };
+    }
+    case ET.INLINE_WRITE: {
+      const o = E_INLINE.off;
+      const n = b.readUInt32LE(B + o.dataLength);
+      if (B + E_INLINE.size + n > b.length) return 'inline data overruns the entry';
+      return { type, fileOffset: rU64(b, B + o.fileOffset), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), data: Buffer.from(b.subarray(B + E_INLINE.size, B + E_INLINE.size + n)) };
+    }
+    case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: {
+      const o = E_DENTRY.off;
+      const n = b.readUInt16LE(B + o.nameLength);
+      if (n < 1 || B + E_DENTRY.size + n > b.length) return `bad name length ${n}`;
+      return { type, childIno: rU64(b, B + o.childIno), childGen: b.readUInt32LE(B + o.childGen), childType: b.readUInt32LE(B + o.childType), cookie: rU64(b, B + o.cookie), timeNs: b.readBigUInt64LE(B + o.timeNs), name: Buffer.from(b.subarray(B + E_DENTRY.size, B + E_DENTRY.size + n)) };
+    }
+    case ET.SETATTR: {
+      const o = E_SETATTR.off;
+      return { type, mask: b.readUInt32LE(B + o.mask), mode: b.readUInt32LE(B + o.mode), uid: b.readUInt32LE(B + o.uid), gid: b.readUInt32LE(B + o.gid), rdev: rU64(b, B + o.rdev), size: rU64(b, B + o.size), atimeNs: b.readBigUInt64LE(B + o.atimeNs), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs), nlink: b.readUInt32LE(B + o.nlink) };
+    }
+    case ET.LINK_CHANGE:
+      return { type, nlink: b.readUInt32LE(B + E_LINK.off.nlink), ctimeNs: b.readBigUInt64LE(B + E_LINK.off.ctimeNs) };
+    case ET.SYMLINK: {
+      const n = b.readUInt32LE(B + E_SYMLINK.off.targetLength);
+      if (n < 1 || B + E_SYMLINK.size + n > b.length) return `bad symlink length ${n}`;
+      return { type, target: Buffer.from(b.subarray(B + E_SYMLINK.size, B + E_SYMLINK.size + n)) };
+    }
+    case ET.XATTR_SET: {
+      const o = E_XATTR_SET.off;
+      const n = b.readUInt16LE(B + o.nameLength);
+      const v = b.readUInt32LE(B + o.valueLength);
+      const start = B + E_XATTR_SET.size;
+      if (b.readUInt16LE(B + o.flags) !== 0) return 'xattr value in blocks is not supported by this version';
+      if (n < 1 || start + n + v > b.length) return 'xattr name/value overrun the entry';
+      return { type, name: Buffer.from(b.subarray(start, start + n)), value: Buffer.from(b.subarray(start + n, start + n + v)), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs) };
+    }
+    case ET.XATTR_REMOVE: {
+      const n = b.readUInt16LE(B + E_XATTR_REMOVE.off.nameLength);
+      const start = B + E_XATTR_REMOVE.size;
+      if (n < 1 || start + n > b.length) return 'xattr name overruns the entry';
+      return { type, name: Buffer.from(b.subarray(start, start + n)), ctimeNs: b.readBigUInt64LE(B + E_XATTR_REMOVE.off.ctimeNs) };
+    }
+    case ET.TRUNCATE:
+      return { type, newSize: rU64(b, B + E_TRUNCATE.off.newSize), timeNs: b.readBigUInt64LE(B + E_TRUNCATE.off.timeNs) };
+    case ET.PUNCH:
+      return { type, fileOffset: rU64(b, B + E_PUNCH.off.fileOffset), length: rU64(b, B + E_PUNCH.off.length), timeNs: b.readBigUInt64LE(B + E_PUNCH.off.timeNs) };
+    default:
+      return `unknown entry type ${type}`;
+  }
+}
+
+/** A log page tail (64 bytes; nextPage = 0). */
+export function encodePageTail(owner: Owner2, pageSeq: number, selfBlock: number): Buffer {
+  const b = Buffer.alloc(LOG_PAGE_TAIL.size);
+  const o = LOG_PAGE_TAIL.off;
+  b.writeUInt32LE(LOG_PAGE_MAGIC, o.magic);
+  wU64(b, o.ownerIno, owner.ino);
+  b.writeUInt32LE(owner.gen >>> 0, o.ownerGen);
+  b.writeUInt32LE(pageSeq >>> 0, o.pageSeq);
+  wU64(b, o.selfBlock, selfBlock);
+  b.writeUInt32LE(crc32c(b.subarray(LOG_PAGE_TAIL_CRC_START)), o.crc);
+  return b;
+}
+
+/** Check a page tail against the identity it must carry; returns nextPage or a problem. */
+export function checkPageTail(b: Buffer, owner: Owner2, pageSeq: number, selfBlock: number): { nextPage: number } | string {
+  const o = LOG_PAGE_TAIL.off;
+  if (b.readUInt32LE(o.magic) !== LOG_PAGE_MAGIC) return 'bad log page magic';
+  if (b.readUInt32LE(o.crc) !== crc32c(b.subarray(LOG_PAGE_TAIL_CRC_START))) return 'bad log page tail checksum';
+  const ino = rU64(b, o.ownerIno);
+  const gen = b.readUInt32LE(o.ownerGen);
+  if (ino !== owner.ino || gen !== owner.gen) return `log page owned by (${ino}, gen ${gen}), expected (${owner.ino}, gen ${owner.gen})`;
+  const seq = b.readUInt32LE(o.pageSeq);
+  if (seq !== pageSeq) return `log page sequence ${seq}, expected ${pageSeq}`;
+  const self = rU64(b, o.selfBlock);
+  if (self !== selfBlock) return `log page says block ${self}, found at block ${selfBlock}`;
+  return { nextPage: rU64(b, o.nextPage) };
+}
