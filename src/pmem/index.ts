@@ -15,3 +15,5 @@ export { MemoryRegion } from './memory-region';
 export { ShadowRegion, type FenceHook } from './shadow-region';
 export { crc32c, crc32cJs } from './crc32c';
 export { diffLines, copyLines } from './line-ops';
+export { NativeRegion, openRegion, type OpenRegionOptions } from './native-region';
+export { lockImage, type ImageLock } from './image-lock';
