@@ -60,10 +60,13 @@ export const E_WRITE = defineStruct('entry_write_extent', 40, [
   [0, 8, 'fileOffset', 'file byte offset of the first block (a multiple of 4096)'],
   [8, 8, 'block', 'first data block (copy-on-write: always freshly allocated)'],
   [16, 4, 'count', 'number of contiguous blocks'],
-  [20, 4, 'reserved', 'zero'],
+  [20, 4, 'flags', 'bit 0 UNWRITTEN: allocated by fallocate, reads as zeros, a hole for SEEK_DATA'],
   [24, 8, 'newSize', 'file size after this write'],
   [32, 8, 'mtimeNs', 'new mtime and ctime, ns'],
 ]);
+
+/** WRITE_EXTENT flags. */
+export const WRITE_UNWRITTEN = 0x1;
 
 export const E_INLINE = defineStruct('entry_inline_write', 32, [
   [0, 8, 'fileOffset', 'file byte offset of the data'],

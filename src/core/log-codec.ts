@@ -18,7 +18,7 @@ import { assert } from './assert';
 export interface Owner2 { ino: number; gen: number }
 
 export type LogEntry =
-  | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; newSize: number; mtimeNs: bigint }
+  | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; flags: number; newSize: number; mtimeNs: bigint }
   | { type: typeof ET.INLINE_WRITE; fileOffset: number; newSize: number; mtimeNs: bigint; data: Buffer }
   | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
   | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number }
@@ -72,7 +72,7 @@ function encodeBody(b: Buffer, e: LogEntry): void {
     case ET.WRITE_EXTENT: {
       const o = E_WRITE.off;
       wU64(b, B + o.fileOffset, e.fileOffset); wU64(b, B + o.block, e.block);
-      b.writeUInt32LE(e.count, B + o.count); wU64(b, B + o.newSize, e.newSize); wU64(b, B + o.mtimeNs, e.mtimeNs);
+      b.writeUInt32LE(e.count, B + o.count); b.writeUInt32LE(e.flags, B + o.flags); wU64(b, B + o.newSize, e.newSize); wU64(b, B + o.mtimeNs, e.mtimeNs);
       return;
     }
     case ET.INLINE_WRITE: {
@@ -152,7 +152,7 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
   switch (type) {
     case ET.WRITE_EXTENT: {
       const o = E_WRITE.off;
-      return { type, fileOffset: rU64(b, B + o.fileOffset), block: rU64(b, B + o.block), count: b.readUInt32LE(B + o.count), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs) };
+      return { type, fileOffset: rU64(b, B + o.fileOffset), block: rU64(b, B + o.block), count: b.readUInt32LE(B + o.count), flags: b.readUInt32LE(B + o.flags), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs) };
     }
     case ET.INLINE_WRITE: {
       const o = E_INLINE.off;

@@ -1,0 +1,58 @@
+/**
+ * The allocation contract the PM writers need (log pages, data blocks, table blocks), and a
+ * per-operation allocation ledger: every block an operation takes is recorded so that a failing
+ * operation gives them all back (a failed op changes nothing), and blocks the operation makes
+ * unreachable are released only after its commit is persistent (DESIGN.md rule 2).
+ *
+ * Layer: core. Pure DRAM. Block numbers are region block numbers.
+ */
+import { FsError } from './errors';
+
+export interface BlockExtent { start: number; count: number }
+
+/** What the core needs from the free-space allocator (src/core/index/extent-allocator.ts). */
+export interface BlockAllocator {
+  /** Up to `count` blocks as one or more extents (contiguous preferred); ENOSPC if not enough. */
+  alloc(count: number): BlockExtent[];
+  free(start: number, count: number): void;
+  freeBlocks(): number;
+}
+
+export class OpAllocations {
+  private readonly taken: BlockExtent[] = [];
+  private readonly toRelease: BlockExtent[] = [];
+
+  constructor(private readonly alloc: BlockAllocator) {}
+
+  /** `count` blocks, as extents. */
+  take(count: number): BlockExtent[] {
+    if (count > this.alloc.freeBlocks()) throw new FsError('ENOSPC', `need ${count} blocks, ${this.alloc.freeBlocks()} free`);
+    const ex = this.alloc.alloc(count);
+    this.taken.push(...ex);
+    return ex;
+  }
+
+  /** One block. */
+  takeOne(): number {
+    return this.take(1)[0].start;
+  }
+
+  /** Blocks to free once the operation has committed. */
+  releaseAfterCommit(start: number, count: number): void {
+    if (count > 0) this.toRelease.push({ start, count });
+  }
+
+  /** The operation failed before its commit: give back everything it took. */
+  abort(): void {
+    for (const e of this.taken) this.alloc.free(e.start, e.count);
+    this.taken.length = 0;
+    this.toRelease.length = 0;
+  }
+
+  /** The commit is persistent: free what the operation made unreachable. */
+  committed(): void {
+    for (const e of this.toRelease) this.alloc.free(e.start, e.count);
+    this.taken.length = 0;
+    this.toRelease.length = 0;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Appending entries to an inode's log, up to (not including) the tail commit.
+ *
+ * Layer: core. PM through `Region` only. Invariants (FORMAT.md "Logs"):
+ * - entries are written past the committed tail, so nothing live changes until the caller
+ *   commits the tail (`commitLogTail`, or the journal for multi-inode operations);
+ * - every new page is zero-filled with its tail written and persisted before the previous page's
+ *   `nextPage` link is committed (`commitPageLink`);
+ * - when an entry does not fit the rest of a page, 8 zero bytes at the current position mark the
+ *   end of that page (the bytes past the tail may hold an aborted append's leftovers);
+ * - all blocks are taken before the first store, so ENOSPC changes nothing.
+ * The caller drains (`region.drain()`) before committing: `appendEntries` leaves its stores
+ * flushed but not fenced, except for the page links it commits itself.
+ */
+import { BLOCK_SIZE, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL, INODE } from '../../fs-layout';
+import type { Region } from '../pmem/region';
+import { assert } from './assert';
+import type { OpAllocations } from './block-source';
+import type { CoreFaults } from './faults';
+import { encodePageTail, type Owner2 } from './log-codec';
+
+/** What the writer needs to know about a log (a view of InodeInfo). */
+export interface LogState {
+  ino: number;
+  gen: number;
+  /** Region offsets; 0 when the inode has no log yet. */
+  logHead: number;
+  logTail: number;
+  /** Blocks of the log's pages, head first. */
+  logPages: number[];
+}
+
+export interface AppendResult {
+  newTail: number;
+  /** Set when the log had no page: the new head (the caller writes it in the inode body). */
+  newHead: number;
+  /** Pages added, in order. */
+  newPages: number[];
+}
+
+const ZERO8 = new Uint8Array(8);
+
+function pageEnd(pos: number): number {
+  return Math.floor((pos - 1) / BLOCK_SIZE) * BLOCK_SIZE + LOG_PAGE_DATA_BYTES;
+}
+
+/** How many new pages appending `lengths` after `tail` needs. */
+export function pagesNeeded(tail: number, lengths: readonly number[]): number {
+  let pages = 0;
+  let pos = tail;
+  let end = tail === 0 ? 0 : pageEnd(tail);
+  for (const len of lengths) {
+    if (pos === 0 || pos + len > end) {
+      pages++;
+      pos = 0;
+      end = LOG_PAGE_DATA_BYTES;
+    }
+    pos += len;
+  }
+  return pages;
+}
+
+/**
+ * Write `entries` past `log`'s tail (new pages as needed, linked and committed). Returns the tail
+ * to commit. Nothing is fenced after the last entry store: the caller drains, then commits.
+ */
+export function appendEntries(
+  region: Region, log: LogState, entries: readonly Buffer[], ops: OpAllocations, faults: CoreFaults,
+): AppendResult {
+  const need = pagesNeeded(log.logTail, entries.map((e) => e.length));
+  const blocks: number[] = need > 0 ? ops.take(need).flatMap((e) => Array.from({ length: e.count }, (_, i) => e.start + i)) : [];
+  const owner: Owner2 = { ino: log.ino, gen: log.gen };
+  let pos = log.logTail;
+  let end = pos === 0 ? 0 : pageEnd(pos);
+  let page: Buffer | null = null; // DRAM image of a new page being filled
+  let pageBlock = 0;
+  let lastBlock = log.logPages.length ? log.logPages[log.logPages.length - 1] : 0;
+  let seq = log.logPages.length;
+  let newHead = 0;
+  const newPages: number[] = [];
+  const links: Array<[number, number]> = [];
+  const flushPage = () => {
+    if (!page) return;
+    encodePageTail(owner, seq - 1, pageBlock).copy(page, LOG_PAGE_DATA_BYTES);
+    region.copyNoDrain(pageBlock * BLOCK_SIZE, page);
+  };
+  for (const e of entries) {
+    assert(e.length >= ENTRY_HEADER_SIZE && e.length % 8 === 0 && e.length <= LOG_PAGE_DATA_BYTES, () => `entry length ${e.length}`);
+    if (pos === 0 || pos + e.length > end) {
+      if (pos !== 0 && pos < end) {
+        if (page) page.fill(0, pos - pageBlock * BLOCK_SIZE, pos - pageBlock * BLOCK_SIZE + 8);
+        else region.copyNoDrain(pos, ZERO8);
+      }
+      flushPage();
+      pageBlock = blocks[newPages.length];
+      newPages.push(pageBlock);
+      if (lastBlock === 0) newHead = pageBlock * BLOCK_SIZE;
+      else links.push([lastBlock, pageBlock]);
+      lastBlock = pageBlock;
+      seq++;
+      page = Buffer.alloc(BLOCK_SIZE);
+      pos = pageBlock * BLOCK_SIZE;
+      end = pos + LOG_PAGE_DATA_BYTES;
+    }
+    if (page) e.copy(page, pos - pageBlock * BLOCK_SIZE);
+    else region.copyNoDrain(pos, e);
+    pos += e.length;
+  }
+  flushPage();
+  if (links.length) {
+    region.drain(); // new pages persistent before they are linked
+    for (const [from, to] of links) commitPageLink(region, from, to);
+  }
+  if (faults.skipLogFlush) { /* hook point: crash harness */ }
+  return { newTail: pos, newHead, newPages };
+}
+
+/** COMMIT WORD: the `nextPage` link of log page `fromBlock` (FORMAT.md "Commit points"). */
+export function commitPageLink(region: Region, fromBlock: number, toBlock: number): void {
+  region.commit64(fromBlock * BLOCK_SIZE + LOG_PAGE_DATA_BYTES + LOG_PAGE_TAIL.off.nextPage, BigInt(toBlock * BLOCK_SIZE));
+}
+
+/** THE COMMIT of a single-inode update: the inode's logTail word. */
+export function commitLogTail(region: Region, inodeOff: number, newTail: number): void {
+  region.commit64(inodeOff + INODE.off.logTail, BigInt(newTail));
+}
