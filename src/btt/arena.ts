@@ -29,6 +29,16 @@ import { commitFlogEntry, flogSlotOffset, readLane, writeFlogFirstHalf } from '.
 import type { BttInfo } from './info';
 import { commitMapEntry, encodeMapEntry, readMapEntry } from './map';
 
+/**
+ * Test-only fault switches, each reintroducing a known crash bug so the crash tests can show
+ * they catch it: `noDataFence` lets the flog commit's fence be the data's only fence;
+ * `mapBeforeFlog` commits the map entry before the flog entry.
+ */
+export interface BttFaults {
+  noDataFence?: boolean;
+  mapBeforeFlog?: boolean;
+}
+
 export class Arena {
   readonly index: number;
   /** Region offset of the arena start. */
@@ -52,7 +62,15 @@ export class Arena {
   /** Read-only open: the roll-forwards not written to media (lba -> block), applied on read. */
   private readonly overlay = new Map<number, number>();
 
-  constructor(private readonly region: Region, index: number, base: number, info: BttInfo, lbaStart: number, repair: boolean) {
+  constructor(
+    private readonly region: Region,
+    index: number,
+    base: number,
+    info: BttInfo,
+    lbaStart: number,
+    repair: boolean,
+    private readonly faults: BttFaults = {},
+  ) {
     this.index = index;
     this.base = base;
     this.info = info;
@@ -172,9 +190,10 @@ export class Arena {
     const seq = this.freeSeq[lane]!;
     const slotOff = flogSlotOffset(this.logOff, lane, slot);
     writeFlogFirstHalf(this.region, slotOff, lba, oldMap); /* 3 */
-    this.region.drain();
+    if (!this.faults.noDataFence) this.region.drain();
+    if (this.faults.mapBeforeFlog) commitMapEntry(this.region, this.mapOff, lba, encodeMapEntry(newBlock, 'normal'));
     commitFlogEntry(this.region, slotOff, newBlock, seq); /* 4: the commit */
-    commitMapEntry(this.region, this.mapOff, lba, encodeMapEntry(newBlock, 'normal')); /* 5 */
+    if (!this.faults.mapBeforeFlog) commitMapEntry(this.region, this.mapOff, lba, encodeMapEntry(newBlock, 'normal')); /* 5 */
     this.freeBlock[lane] = old.block; /* 6 */
     this.freeSlot[lane] = 1 - slot;
     this.freeSeq[lane] = bttNextSeq(seq);

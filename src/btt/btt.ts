@@ -20,7 +20,7 @@ import { assert } from '../core/assert';
 import type { ReadSegment } from '../core/api';
 import { CorruptionError, FsError } from '../core/errors';
 import type { Region } from '../pmem/region';
-import { Arena } from './arena';
+import { Arena, type BttFaults } from './arena';
 import { checkBtt, type BttCheckReport } from './check';
 import { discoverArenas, type BttArea, type BttLayoutOptions } from './layout';
 
@@ -29,6 +29,8 @@ export interface BttOpenOptions extends BttLayoutOptions {
   readOnly?: boolean;
   /** Expected parent UUID (the superblock's); an info block with another non-zero one is bad. */
   parentUuid?: Uint8Array;
+  /** Test-only: reintroduce known crash bugs (crash tests prove they are caught). */
+  faults?: BttFaults;
 }
 
 export interface PinnedRead {
@@ -65,7 +67,7 @@ export class Btt {
       }
       if (a.source === 'backup') warnings.push(`arena ${a.index}: primary info block ${a.primaryProblem}; using the backup (run fsck)`);
       else if (a.backupProblem) warnings.push(`arena ${a.index}: backup info block ${a.backupProblem} (run fsck)`);
-      arenas.push(new Arena(region, a.index, area.offset + a.rel, a.info, lbaStart, !opts.readOnly));
+      arenas.push(new Arena(region, a.index, area.offset + a.rel, a.info, lbaStart, !opts.readOnly, opts.faults));
       lbaStart += a.info.externalNlba;
     }
     this.arenas = arenas;

@@ -15,6 +15,7 @@
  */
 export { formatBtt, randomUuid, type BttFormatOptions, type BttFormatResult } from './format';
 export { openBtt, Btt, type BttOpenOptions, type PinnedRead } from './btt';
+export type { BttFaults } from './arena';
 export { checkBtt, type BttCheckOptions, type BttCheckReport, type BttProblem, type BttProblemSeverity } from './check';
 export { describeBtt, formatUuid, type BttDescription, type BttArenaDescription } from './describe';
 export { planArenas, type BttArea, type BttLayoutOptions } from './layout';
