@@ -22,8 +22,9 @@ struct Mapping {
 
 // The mapping with this id, or nullptr when it was never made or has been unmapped.
 // Ids are never reused within a process, so a stale id yields nullptr, never another mapping.
-// Only valid on the JavaScript thread (the registry is mutated there, by map and unmap) or while
-// the caller knows the mapping stays open (JavaScript unmaps only on region.close()).
+// Callable from any thread (the lookup locks the registry). The pointer stays valid until the
+// mapping is unmapped, which happens only on the JavaScript thread in region.close(): a caller on
+// another thread must know the region stays open while it uses the pointer.
 Mapping* GetMapping(uint32_t id);
 
 }  // namespace pmlogfs

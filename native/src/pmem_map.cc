@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "pmem_internal.h"
@@ -30,9 +31,13 @@
 namespace pmlogfs {
 
 // Index = id; slot 0 unused; entries are reset (not erased) at unmap so ids are never reused.
+// Mutated only on the JavaScript thread, under g_registry_mu, so the JS-thread hot path reads it
+// without locking and GetMapping (which any thread may call) locks.
 static std::vector<std::unique_ptr<MappingState>> g_registry(1);
+static std::mutex g_registry_mu;
 
 Mapping* GetMapping(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
   if (id >= g_registry.size() || !g_registry[id] || g_registry[id]->m.base == nullptr) return nullptr;
   return &g_registry[id]->m;
 }
@@ -194,6 +199,7 @@ static napi_value Map(napi_env env, napi_callback_info info) {
   s->m.is_pmem = is_pmem != 0 || force;
   s->windows.assign((len + kWindowBytes - 1) / kWindowBytes, nullptr);
 
+  std::lock_guard<std::mutex> lock(g_registry_mu);
   uint32_t id = static_cast<uint32_t>(g_registry.size());
   g_registry.push_back(std::move(s));
   return MakeInfo(env, id, g_registry[id].get());
@@ -241,12 +247,14 @@ static napi_value Unmap(napi_env env, napi_callback_info info) {
   }
   uint8_t* base = s->m.base;
   size_t len = s->m.length;
-  s->m.base = nullptr;  // from here every call with this id throws
-  s->m.length = 0;
-  if (s->ours) munmap(base, len); else pmem_unmap(base, len);
+  bool ours = s->ours;
   uint32_t id = 0;
   napi_get_value_uint32(env, argv[0], &id);
-  g_registry[id].reset();
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    g_registry[id].reset();  // from here every call with this id throws; GetMapping(id) is null
+  }
+  if (ours) munmap(base, len); else pmem_unmap(base, len);
   return nullptr;
 }
 
