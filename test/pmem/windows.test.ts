@@ -48,7 +48,17 @@ describe('windows over a sparse 8 GiB region', () => {
     }
     r.zero(3 * GiB - 100, 200);
     expect(r.read(3 * GiB - 100, 200).every((b) => b === 0)).toBe(true);
+
+    // windows are made once and cached; close detaches the views of every window
+    const n = requirePmemNative();
+    expect(n.pmemWindow(r.mappingId, 5)).toBe(n.pmemWindow(r.mappingId, 5));
+    const v0 = r.bytes(0, 64);
+    const v5 = r.bytes(5 * GiB + 64, 8);
+    const v7 = r.bytes(size - 8, 8);
+    expect(v7.length).toBe(8);
     r.close();
+    expect([v0.length, v5.length, v7.length]).toEqual([0, 0, 0]);
+    expect(() => r.readU32(5 * GiB)).toThrow(/closed/);
 
     const st = fs.statSync(p);
     expect(st.size).toBe(size);
