@@ -2,22 +2,18 @@
  * Sector mode for mkfs: where the BTT's arenas go (the BTT part's `planArenas`), the smallest
  * region that holds one arena, and the call to the BTT part's `formatBtt`.
  *
- * Layer: fronts (mkfs/). The BTT code is loaded lazily through the small interface below (it
- * lives in src/btt/, owned by the BTT part), so `--help` does not load it.
+ * Layer: fronts (mkfs/). The BTT code (src/btt/, the BTT part's) is loaded lazily, so `--help`
+ * does not load it.
  */
 import { BLOCK_SIZE, SECTOR_MIN_REGION_BYTES } from '../fs-layout/constants';
 import { planLayout, type Layout } from '../src/core/format';
 import type { Region } from '../src/pmem/region';
 import { CliError } from '../tools/cli/errors';
 
-/** The part of src/btt this tool uses (see src/btt/layout.ts and src/btt/format.ts). */
-interface BttArea { offset: number; size: number }
-interface PlannedArenaLike { rel: number; geom: { sizeBytes: number; externalNlba: number; nfree: number; internalLbaSize: number } }
-interface BttLayoutModule { planArenas(area: BttArea, sectorSize: number): PlannedArenaLike[] }
-interface BttFormatModule {
-  formatBtt(region: Region, area: BttArea, sectorSize: number, opts: { uuid?: Uint8Array; parentUuid?: Uint8Array }):
-    { uuid: Buffer; sectorSize: number; externalSectors: number; arenas: number };
-}
+import type { BttArea } from '../src/btt/layout';
+
+type BttLayoutModule = typeof import('../src/btt/layout');
+type BttFormatModule = typeof import('../src/btt/format');
 
 export interface SectorArenaPlan {
   /** Region offset of the arena. */
