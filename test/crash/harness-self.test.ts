@@ -44,17 +44,17 @@ describe('crash harness on a toy file system', () => {
   });
 
   it('catches a commit made before the record is persistent', () => {
-    const kinds = new Set(run({ commitTailEarly: true }).violations.map((v) => v.kind));
+    const kinds = new Set(run({ commitTailBeforePersist: true }).violations.map((v) => v.kind));
     expect([...kinds].some((k) => k === 'state' || k === 'recovery-failed')).toBe(true);
   });
 
   it('catches an in-place multi-line update', () => {
-    const kinds = new Set(run({ inPlaceDentry: true }).violations.map((v) => v.kind));
+    const kinds = new Set(run({ inPlaceUpdate: true }).violations.map((v) => v.kind));
     expect([...kinds].some((k) => k === 'state' || k === 'recovery-failed')).toBe(true);
   });
 
   it('catches a missing flush as not durable at return, naming the lines', () => {
-    const v = run({ skipFlush: true }).violations.find((x) => x.kind === 'not-durable');
+    const v = run({ skipLogFlush: true }).violations.find((x) => x.kind === 'not-durable');
     expect(v).toBeDefined();
     expect(v!.lines!.join(' ')).toMatch(/slot [01]/);
   });

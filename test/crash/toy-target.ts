@@ -3,9 +3,9 @@
  * a flat root directory of regular files whose whole state is one JSON record, double-buffered in
  * two slots and committed by one 8-byte word (slot, length). Correct by construction when no fault
  * switch is on; each switch breaks it the way the harness must notice:
- * - commitTailEarly: the commit word is written before the record is persistent;
- * - inPlaceDentry: the record is rewritten in place in the live slot (a torn multi-line update);
- * - skipFlush: the record is stored but never flushed (only the commit word is durable).
+ * - commitTailBeforePersist: the commit word is written before the record is persistent;
+ * - inPlaceUpdate: the record is rewritten in place in the live slot (a torn multi-line update);
+ * - skipLogFlush: the record is stored but never flushed (only the commit word is durable).
  *
  * Only what the harness's snapshot, the usability check and the toy workloads call is
  * implemented; everything else throws ENOSYS. Mount bumps a mount counter (a committed write), so
@@ -57,12 +57,12 @@ class ToyFs implements MountedFs {
   /** The one commit point: record to the other slot, persist, then the 8-byte commit word. */
   private commit(): void {
     const bytes = Buffer.from(JSON.stringify(this.state));
-    const target = this.faults.inPlaceDentry ? this.slot : 1 - this.slot;
+    const target = this.faults.inPlaceUpdate ? this.slot : 1 - this.slot;
     const off = SLOT_OFF[target]!;
     const word = (BigInt(target) << 32n) | BigInt(bytes.length);
-    if (this.faults.commitTailEarly) this.region.commit64(COMMIT_OFF, word);
+    if (this.faults.commitTailBeforePersist) this.region.commit64(COMMIT_OFF, word);
     this.region.write(off, bytes);
-    if (!this.faults.skipFlush) this.region.flush(off, bytes.length);
+    if (!this.faults.skipLogFlush) this.region.flush(off, bytes.length);
     this.region.drain();
     this.region.commit64(COMMIT_OFF, word);
     this.slot = target;

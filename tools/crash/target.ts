@@ -6,30 +6,27 @@
  * Layer: tools/crash. The real implementation over `FileSystem` is ./core-target.
  */
 import type { FileSystemApi } from '../../src/core/api';
+import type { CoreFaults } from '../../src/core/faults';
 import type { Region } from '../../src/pmem/region';
 
 /**
- * The named fault switches (test-only), each reintroducing a known class of crash bug:
- * - skipFlush: one flush of a log entry's bytes is skipped (the entry is committed but not durable);
- * - commitTailEarly: the log tail is committed before the entry it covers is persistent;
- * - inPlaceDentry: a dentry/rename/unlink changes an existing log entry in place instead of appending;
- * - inPlaceLinkCount: a link count is changed in place in an existing entry;
- * - renameJournalMissingTail: a rename leaves one of its tails out of the journal;
- * - freeBeforeCommit: old blocks are freed (and may be reused) before the commit is persistent;
- * - forgetOrphan: an unlinked-but-open inode is not put on the orphan list.
+ * The named fault switches (test-only), defined by the core in src/core/faults.ts; each
+ * reintroduces a known class of crash bug the harness must catch:
+ * skipLogFlush, commitTailBeforePersist, inPlaceUpdate (a dentry or link count changed in place),
+ * journalOmitOneWord (one tail left out of a multi-inode op's journal, e.g. a rename),
+ * freeBeforeCommit, forgetOrphan.
  */
 export const FAULT_NAMES = [
-  'skipFlush',
-  'commitTailEarly',
-  'inPlaceDentry',
-  'inPlaceLinkCount',
-  'renameJournalMissingTail',
+  'skipLogFlush',
+  'commitTailBeforePersist',
+  'inPlaceUpdate',
+  'journalOmitOneWord',
   'freeBeforeCommit',
   'forgetOrphan',
-] as const;
+] as const satisfies readonly (keyof CoreFaults)[];
 
 export type FaultName = (typeof FAULT_NAMES)[number];
-export type FaultSet = Partial<Record<FaultName, boolean>>;
+export type FaultSet = CoreFaults;
 
 export interface MountedFs extends FileSystemApi {
   unmount(): void;
