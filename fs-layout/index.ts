@@ -13,3 +13,4 @@ export * from './log';
 export * from './journal';
 export * from './orphan';
 export * from './saved-state';
+export * from './btt';
