@@ -18,6 +18,8 @@
 #include <libpmem.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <climits>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,11 +67,24 @@ static void ThrowErrno(napi_env env, int err, const std::string& what) {
     case ENOMEM: code = "ENOMEM"; break;
     case EBUSY: code = "EBUSY"; break;
     case ENXIO: code = "ENXIO"; break;
+    case EEXIST: code = "EEXIST"; break;
     case ENODEV: code = "ENODEV"; break;
     default: break;
   }
   std::string m = what + ": " + std::strerror(err);
   ThrowCode(env, code, m.c_str());
+}
+
+// True when the character device st is a device-DAX (/sys/dev/char/M:m/subsystem -> .../dax).
+static bool IsDevDax(const struct stat& st) {
+  std::string link = "/sys/dev/char/" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)) +
+                     "/subsystem";
+  char buf[PATH_MAX];
+  ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* base = std::strrchr(buf, '/');
+  return std::strcmp(base ? base + 1 : buf, "dax") == 0;
 }
 
 static bool GetBool(napi_env env, napi_value v) {
@@ -170,8 +185,12 @@ static napi_value Map(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   bool is_chr = exists && S_ISCHR(st.st_mode);
-  if (exists && !is_chr && !S_ISREG(st.st_mode)) {
+  if ((exists && !is_chr && !S_ISREG(st.st_mode)) || (is_chr && !IsDevDax(st))) {
     ThrowCode(env, "EINVAL", ("pmlogfs: " + path + " is neither a regular file nor a device-DAX character device").c_str());
+    return nullptr;
+  }
+  if (exists && !is_chr && st.st_size == 0 && !create) {
+    ThrowCode(env, "EINVAL", ("pmlogfs: " + path + " is empty (0 bytes): not an image").c_str());
     return nullptr;
   }
 

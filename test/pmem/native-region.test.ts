@@ -67,8 +67,29 @@ describe('openRegion', () => {
     expect(() => openRegion(p, { create: true })).toThrow(FsError);
   });
 
-  it('refuses a directory', () => {
-    expect(() => openRegion(disk.dir)).toThrow(FsError);
+  it('refuses a directory, a character device that is not device-DAX, and an empty file', () => {
+    expect(() => openRegion(disk.dir)).toThrow(/neither a regular file nor a device-DAX/);
+    expect(() => openRegion('/dev/null')).toThrow(/neither a regular file nor a device-DAX/);
+    const empty = disk.file('empty.img');
+    fs.writeFileSync(empty, '');
+    expect(() => openRegion(empty)).toThrow(/empty/);
+    expect(() => openRegion(empty, { readOnly: true })).toThrow(FsError);
+  });
+
+  it('maps a file whose size is not a multiple of the page size', () => {
+    const p = disk.file('odd.img');
+    fs.writeFileSync(p, Buffer.alloc(5000, 3));
+    const r = openRegion(p);
+    expect(r.sizeBytes).toBe(5000);
+    r.commit64(4992, 0x55n);
+    r.writeU32(4096, 9);
+    r.persist(4096, 4);
+    expect(() => r.flush(4999, 2)).toThrow(/outside/);
+    r.close();
+    const f = fs.readFileSync(p);
+    expect(f.length).toBe(5000);
+    expect(f.readBigUInt64LE(4992)).toBe(0x55n);
+    expect(f.readUInt32LE(4096)).toBe(9);
   });
 
   it('forcePmem (option or PMLOGFS_FORCE_PMEM=1) makes a plain file PM and says so on stderr', () => {
