@@ -80,6 +80,8 @@ export class NativeRegion implements Region {
     if (!(Number.isSafeInteger(off) && Number.isSafeInteger(len) && off >= 0 && len >= 0 && off + len <= this.sizeBytes)) {
       throw rangeError('bytes', off, len, this.sizeBytes);
     }
+    if (this.closed) throw closedError(this.kind);
+    if (len === 0) return new Uint8Array(0);
     const i = Math.floor(off / W);
     const rel = off - i * W;
     return this.window(i).subarray(rel, rel + len);
