@@ -4,7 +4,8 @@
  * create/grow, lock, map and format (run.ts) → summary (report.ts).
  *
  * Layer: fronts (mkfs/). Startup is kept fast: only the option parser loads at top; the core, the
- * native addon and the BTT load when there is something to format. Exit status: 0 success,
+ * native addon and the BTT load (dynamic import, which works both compiled and under vitest)
+ * when there is something to format. Exit status: 0 success,
  * 1 error or refusal (see --help).
  */
 import { CliError, runCli } from '../tools/cli/errors';
@@ -16,7 +17,7 @@ export function main(argv: string[], prog = PROG): Promise<number> {
   return runCli(prog, () => mkfs(argv, prog));
 }
 
-function mkfs(argv: string[], prog: string): number {
+async function mkfs(argv: string[], prog: string): Promise<number> {
   const cmd = parseMkfsArgs(argv);
   if (cmd.kind === 'help') {
     process.stdout.write(mkfsUsage(prog));
@@ -27,8 +28,8 @@ function mkfs(argv: string[], prog: string): number {
     return 0;
   }
   const req = cmd.request;
-  const { planMkfs } = require('./plan') as typeof import('./plan');
-  const report = require('./report') as typeof import('./report');
+  const { planMkfs } = await import('./plan');
+  const report = await import('./report');
   const quiet = req.quiet || req.json;
   const say = (s: string): void => {
     if (!quiet) process.stdout.write(s);
@@ -42,15 +43,15 @@ function mkfs(argv: string[], prog: string): number {
   }
 
   // An existing target is locked before it is examined, so a mounted image is refused untouched.
-  const { inspectTarget } = require('../tools/cli/target') as typeof import('../tools/cli/target');
-  const { lockImageExclusive } = require('../tools/cli/region') as typeof import('../tools/cli/region');
+  const { inspectTarget } = await import('../tools/cli/target');
+  const { lockImageExclusive } = await import('../tools/cli/region');
   const kind = inspectTarget(req.target).kind;
   const lock = kind === 'file' || kind === 'chardev' ? lockImageExclusive(req.target) : null;
   try {
     const plan = planMkfs(req);
     say(report.mkfsHeader(plan));
-    const { Progress } = require('../tools/cli/progress') as typeof import('../tools/cli/progress');
-    const { executeMkfs, MKFS_STEPS } = require('./run') as typeof import('./run');
+    const { Progress } = await import('../tools/cli/progress');
+    const { executeMkfs, MKFS_STEPS } = await import('./run');
     const progress = new Progress(process.stderr, 'Formatting', MKFS_STEPS, quiet);
     let result;
     try {

@@ -2,18 +2,16 @@
  * Sector mode for mkfs: where the BTT's arenas go (the BTT part's `planArenas`), the smallest
  * region that holds one arena, and the call to the BTT part's `formatBtt`.
  *
- * Layer: fronts (mkfs/). The BTT code (src/btt/, the BTT part's) is loaded lazily, so `--help`
- * does not load it.
+ * Layer: fronts (mkfs/). Uses src/btt (the BTT part's); main.ts loads this lazily, so `--help`
+ * does not load the BTT.
  */
 import { BLOCK_SIZE, SECTOR_MIN_REGION_BYTES } from '../fs-layout/constants';
 import { planLayout, type Layout } from '../src/core/format';
 import type { Region } from '../src/pmem/region';
 import { CliError } from '../tools/cli/errors';
 
-import type { BttArea } from '../src/btt/layout';
-
-type BttLayoutModule = typeof import('../src/btt/layout');
-type BttFormatModule = typeof import('../src/btt/format');
+import { formatBtt } from '../src/btt/format';
+import { planArenas, type BttArea } from '../src/btt/layout';
 
 export interface SectorArenaPlan {
   /** Region offset of the arena. */
@@ -31,15 +29,11 @@ export interface SectorPlan {
   sectors: number;
 }
 
-function bttLayout(): BttLayoutModule {
-  return require('../src/btt/layout') as BttLayoutModule;
-}
-
 /** Plans the arenas of `layout`'s BTT area; refuses (naming the minimum) when none fits. */
 export function planSectorMode(layout: Layout, sectorSize: number): SectorPlan {
   const area = layout.btt;
   if (!area) throw new Error('sector plan without a BTT area');
-  const arenas = bttLayout().planArenas({ offset: area.offset, size: area.size }, sectorSize);
+  const arenas = planArenas({ offset: area.offset, size: area.size }, sectorSize);
   if (arenas.length === 0) {
     const min = sectorMinRegionBytes(sectorSize);
     throw new CliError(
@@ -56,7 +50,7 @@ export function planSectorMode(layout: Layout, sectorSize: number): SectorPlan {
 export function sectorMinRegionBytes(sectorSize: number): number {
   const fits = (blocks: number): boolean => {
     const l = planLayout(blocks * BLOCK_SIZE, { mode: 'sector', sectorSize });
-    return bttLayout().planArenas({ offset: l.btt!.offset, size: l.btt!.size }, sectorSize).length > 0;
+    return planArenas({ offset: l.btt!.offset, size: l.btt!.size }, sectorSize).length > 0;
   };
   let lo = Math.ceil(SECTOR_MIN_REGION_BYTES / BLOCK_SIZE);
   if (fits(lo)) return lo * BLOCK_SIZE;
@@ -72,7 +66,6 @@ export function sectorMinRegionBytes(sectorSize: number): number {
 
 /** Lays the BTT out (the BTT part's formatBtt), tied to the superblock by `parentUuid`. */
 export function writeBtt(region: Region, plan: SectorPlan, parentUuid: Buffer): { uuid: Buffer; sectors: number; arenas: number } {
-  const { formatBtt } = require('../src/btt/format') as BttFormatModule;
   const r = formatBtt(region, plan.area, plan.sectorSize, { parentUuid });
   return { uuid: r.uuid, sectors: r.externalSectors, arenas: r.arenas };
 }

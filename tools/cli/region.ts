@@ -3,11 +3,12 @@
  * exclusive image lock mkfs holds while it works. Wraps the pmem layer's `openRegion` /
  * `lockImage` and turns their errors into one-line `CliError`s.
  *
- * Layer: fronts (tools/cli). Loaded lazily by the tools (it pulls in src/pmem and the native
+ * Layer: fronts (tools/cli). The tools load it lazily (it pulls in src/pmem and the native
  * addon). PM is touched only through the returned Region. Refusing is the caller's job: this
  * opens what it is given.
  */
-import type { ImageLock } from '../../src/pmem/image-lock';
+import { lockImage, type ImageLock } from '../../src/pmem/image-lock';
+import { openRegion } from '../../src/pmem/native-region';
 import type { Region } from '../../src/pmem/region';
 import { CliError } from './errors';
 
@@ -17,7 +18,6 @@ export interface OpenImageOptions {
 
 /** Maps `path` (which must exist and have its final size) as a Region. */
 export function openImage(path: string, opts: OpenImageOptions): Region {
-  const { openRegion } = require('../../src/pmem/native-region') as typeof import('../../src/pmem/native-region');
   try {
     return openRegion(path, { create: false, readOnly: opts.readOnly });
   } catch (e) {
@@ -27,7 +27,6 @@ export function openImage(path: string, opts: OpenImageOptions): Region {
 
 /** Takes the exclusive image lock (the one mount holds); a held lock means the image is in use. */
 export function lockImageExclusive(path: string): ImageLock {
-  const { lockImage } = require('../../src/pmem/image-lock') as typeof import('../../src/pmem/image-lock');
   try {
     return lockImage(path);
   } catch (e) {

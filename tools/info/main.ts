@@ -32,7 +32,7 @@ function usage(prog: string): string {
 }
 
 export function main(argv: string[], prog = 'pmlogfs info'): Promise<number> {
-  return runCli(prog, () => {
+  return runCli(prog, async () => {
     const args = parseArgs(argv, OPTIONS);
     if (optFlag(args, 'help')) {
       process.stdout.write(usage(prog));
@@ -43,14 +43,14 @@ export function main(argv: string[], prog = 'pmlogfs info'): Promise<number> {
       return 0;
     }
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'no DEVICE or FILE given' : 'one DEVICE or FILE expected');
-    const { readInfo } = require('./read') as typeof import('./read');
+    const { readInfo } = await import('./read');
     const report = readInfo(args.positionals[0]!);
     if (optFlag(args, 'json')) {
-      const { toJson } = require('../cli/output') as typeof import('../cli/output');
+      const { toJson } = await import('../cli/output');
       process.stdout.write(toJson(report));
       for (const w of report.warnings) process.stderr.write(`${prog}: warning: ${w}\n`);
     } else {
-      const { renderInfo } = require('./render') as typeof import('./render');
+      const { renderInfo } = await import('./render');
       process.stdout.write(renderInfo(report));
     }
     return 0;

@@ -11,6 +11,7 @@ import {
   BLOCK_SIZE, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_XATTR_BLOCKS,
 } from '../../fs-layout/constants';
 import { BTT_INFO_FLAG_ERROR } from '../../fs-layout/btt';
+import { describeBtt } from '../../src/btt/describe';
 import { CorruptionError } from '../../src/core/errors';
 import { readSuperblock, type SuperblockRead } from '../../src/core/superblock';
 import type { Region } from '../../src/pmem/region';
@@ -194,7 +195,6 @@ function buildReport(path: string, region: Region, r: SuperblockRead): InfoRepor
 
 function readSector(region: Region, btt: { offset: number; size: number; sectorSize: number }, parentUuid: Buffer): SectorInfo {
   const base = { sectorSize: btt.sectorSize, bttOffset: btt.offset, bttBytes: btt.size };
-  const { describeBtt } = require('../../src/btt/describe') as typeof import('../../src/btt/describe');
   try {
     const d = describeBtt(region, { offset: btt.offset, size: btt.size }, { parentUuid });
     return {
