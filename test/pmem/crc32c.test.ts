@@ -1,7 +1,8 @@
-// Goal: CRC32C is right everywhere it is computed: the native SSE4.2 path, the native table path
-// (PMLOGFS_CRC32C_SOFT=1, in a child process), the JS slice-by-8, and over a region range; seeds
-// continue a checksum. Method: the standard known vectors, then seeded random buffers of every
-// length 0..300 at odd offsets, comparing all implementations with each other.
+// Goal: CRC32C is right everywhere it is computed: the native SSE4.2 path (single and 3-stream),
+// the native table path (PMLOGFS_CRC32C_SOFT=1, in a child process), the JS slice-by-8, and over
+// a region range; seeds continue a checksum. Method: the standard known vectors, then seeded random
+// buffers of every length 0..300 and long ones around the 3-stream block sizes, at odd offsets,
+// comparing all implementations with each other.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,18 @@ describe('CRC32C', () => {
       const cut = Math.floor(len / 3);
       expect(crc32c(b.subarray(cut), crc32c(b.subarray(0, cut)))).toBe(want);
       expect(native!.crc32c(b.subarray(cut), crc32cJs(b.subarray(0, cut)))).toBe(want);
+    }
+  });
+
+  it('the native 3-stream path (blocks of 256 B and 8 KiB) agrees with JS on long buffers', () => {
+    const rand = prng(21);
+    const big = randomBytes(rand, 100_008);
+    for (const len of [767, 768, 769, 4096, 24575, 24576, 24577, 24576 + 768 + 13, 100_000]) {
+      for (const off of [0, 1, 8]) {
+        const b = big.subarray(off, off + len);
+        expect(native!.crc32c(b, 0)).toBe(crc32cJs(b));
+        expect(native!.crc32c(b, 0xdeadbeef)).toBe(crc32cJs(b, 0xdeadbeef));
+      }
     }
   });
 
