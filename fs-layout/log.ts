@@ -97,7 +97,7 @@ export const E_SETATTR = defineStruct('entry_setattr', 72, [
   [8, 4, 'uid', 'owner'],
   [12, 4, 'gid', 'group'],
   [16, 8, 'rdev', 'device number (char/block devices)'],
-  [24, 8, 'size', 'file size (only at creation; later size changes are WRITE/TRUNCATE)'],
+  [24, 8, 'size', 'file size (at creation, and a fallocate that grows the size)'],
   [32, 8, 'atimeNs', 'access time, ns'],
   [40, 8, 'mtimeNs', 'modification time, ns'],
   [48, 8, 'ctimeNs', 'change time, ns'],
@@ -135,7 +135,7 @@ export const E_XATTR_REMOVE = defineStruct('entry_xattr_remove', 16, [
 ]);
 
 export const E_TRUNCATE = defineStruct('entry_truncate', 16, [
-  [0, 8, 'newSize', 'new file size; blocks wholly past it are freed'],
+  [0, 8, 'newSize', 'new file size; when smaller, blocks from ceil(newSize/4096) on are freed'],
   [8, 8, 'timeNs', 'new mtime and ctime, ns'],
 ]);
 

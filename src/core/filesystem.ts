@@ -1,0 +1,657 @@
+/**
+ * FileSystem: a mounted pmlogfs as plain synchronous calls (FileSystemApi, src/core/api.ts).
+ *
+ * Layers of the core, bottom up (xv6 style; imports point down):
+ *   fs-layout/            the format (field tables, constants)
+ *   *-codec.ts            encode/decode structures to/from DRAM buffers
+ *   superblock.ts, format.ts
+ *   log-writer.ts, inode-table.ts, journal.ts, orphans.ts   the PM writers and their commit words
+ *   inode-info.ts         DRAM inode state and `applyEntry` (replay)
+ *   op.ts                 staging + the commit of one operation
+ *   recovery.ts           mount-time rebuild (journal rollback, table and log scan)
+ *   file-data.ts          data paths (write, read, truncate, fallocate, seek)
+ *   filesystem.ts         this file: mount/unmount and the operations
+ *
+ * Invariants: every public call either throws FsError having changed nothing, or commits once
+ * (Op) and returns with everything durable; DRAM state equals the replay of the logs.
+ */
+import {
+  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
+  inodeState,
+} from '../../fs-layout';
+import type { Region } from '../pmem/region';
+import {
+  type Attr, type DirEntry, type FileSystemApi, type Ino, type Owner, type ReadSegment, type SetAttrChanges,
+  type StatFs, type TimeSpec, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK,
+  S_IFMT, S_IFREG, S_IFSOCK, SEEK_DATA, SEEK_HOLE, XATTR_CREATE, XATTR_REPLACE,
+} from './api';
+import { assert } from './assert';
+import type { BlockAllocator } from './block-source';
+import { nowNs } from './clock';
+import { FsError, type ErrnoCode } from './errors';
+import { NO_FAULTS, type CoreFaults } from './faults';
+import * as data from './file-data';
+import { type InodeInfo, xattrKey } from './inode-info';
+import type { InodeTable } from './inode-table';
+import { makeAllocator, makeIndexFactories } from './index-adapters';
+import { Journal } from './journal';
+import { Op, type OpContext } from './op';
+import type { OrphanList } from './orphans';
+import { type IndexFactories, newInodeInfo, rollbackJournal, scanFileSystem } from './recovery';
+import { readSuperblock, type SuperblockInfo, type SuperblockRead, writeSuperblockState } from './superblock';
+
+export interface MountOptions {
+  /** Source of "now" in ns (tests pass a deterministic clock). */
+  clock?: () => bigint;
+  /** atime policy, as the mount options of the same names (default relatime). */
+  atime?: 'relatime' | 'strictatime' | 'noatime';
+  /** Test-only fault switches (src/core/faults.ts). */
+  faults?: CoreFaults;
+}
+
+/** Largest file size (EFBIG beyond). */
+export const MAX_FILE_SIZE = 2 ** 44;
+export const CORE_LIMITS = { maxFileSize: MAX_FILE_SIZE, symlinkMax: SYMLINK_MAX, xattrNameMax: XATTR_NAME_MAX, xattrValueMax: XATTR_VALUE_MAX, nameMax: NAME_MAX };
+const DAY_NS = 86_400_000_000_000n;
+
+function err(code: ErrnoCode, msg: string): never {
+  throw new FsError(code, msg);
+}
+function dotKind(name: Buffer): 0 | 1 | 2 {
+  if (name.length === 1 && name[0] === 0x2e) return 1;
+  if (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) return 2;
+  return 0;
+}
+function checkName(name: Buffer): void {
+  if (name.length > NAME_MAX) err('ENAMETOOLONG', `name of ${name.length} bytes`);
+  if (name.length === 0 || name.includes(0x2f) || name.includes(0)) err('EINVAL', 'bad name');
+}
+
+export class FileSystem implements FileSystemApi {
+  readonly region: Region;
+  readonly sb: SuperblockInfo;
+  /** What mount found: which superblock copy, whether a journal was rolled back, orphans freed. */
+  readonly mountReport: { superblock: SuperblockRead; journalRolledBack: boolean; orphansFreed: number };
+  readonly faults: CoreFaults;
+  private readonly inodes: Map<number, InodeInfo>;
+  private readonly table: InodeTable;
+  private readonly orphans: OrphanList;
+  private readonly allocator: BlockAllocator;
+  private readonly freeInos: number[];
+  private readonly ctx: OpContext;
+  private readonly factories: IndexFactories;
+  private readonly clock: () => bigint;
+  private readonly atime: 'relatime' | 'strictatime' | 'noatime';
+  private stateSlot: number;
+  private mounted = true;
+
+  private constructor(region: Region, read: SuperblockRead, opts: MountOptions) {
+    this.region = region;
+    this.sb = read.sb;
+    this.faults = opts.faults ?? NO_FAULTS;
+    this.clock = opts.clock ?? nowNs;
+    this.atime = opts.atime ?? 'relatime';
+    const now = this.clock();
+    // Invalidate the clean state (and any saved allocator state) before changing anything.
+    this.stateSlot = writeSuperblockState(region, read.sb, read.stateSlot, {
+      ...read.state, seq: read.state.seq + 1, clean: false, mountCount: read.state.mountCount + 1,
+      lastMountNs: now, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
+    });
+    this.lastSeq = read.state.seq + 1;
+    this.lastState = { ...read.state, mountCount: read.state.mountCount + 1, lastMountNs: now };
+    const rolledBack = rollbackJournal(region, read.sb.journalBlock);
+    this.factories = makeIndexFactories();
+    const scan = scanFileSystem(region, read.sb, this.factories);
+    this.inodes = scan.inodes;
+    this.table = scan.table;
+    this.orphans = scan.orphans;
+    this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
+    this.freeInos = scan.freeInos.reverse(); // a stack: lowest number on top
+    this.ctx = { region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults };
+    const freed = this.cleanOrphans();
+    this.mountReport = { superblock: read, journalRolledBack: rolledBack, orphansFreed: freed };
+  }
+
+  private lastSeq: number;
+  private lastState: import('./superblock').SuperblockState;
+
+  /** Mount a formatted region (never formats, never repairs beyond journal rollback and orphans). */
+  static mount(region: Region, opts: MountOptions = {}): FileSystem {
+    const read = readSuperblock(region);
+    if (read.sb.mode !== 'fs') err('EINVAL', 'this region is in sector mode (a BTT block device), not a file system');
+    if ((read.sb.featureRoCompat & ~FEATURE_RO_COMPAT_SUPPORTED) !== 0) {
+      err('EROFS', `read-only-compatible features 0x${read.sb.featureRoCompat.toString(16)} unknown to this version`);
+    }
+    return new FileSystem(region, read, opts);
+  }
+
+  /** Write the clean state; the image is consistent and clean afterwards. Open files are orphans for the next mount. */
+  unmount(): void {
+    this.checkMounted();
+    const now = this.clock();
+    this.lastSeq++;
+    this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
+      ...this.lastState, seq: this.lastSeq, clean: true, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
+    });
+    this.mounted = false;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private checkMounted(): void {
+    if (!this.mounted) err('EIO', 'file system is not mounted');
+  }
+  private run<T>(build: (op: Op) => T): T {
+    this.checkMounted();
+    return Op.run(this.ctx, this.clock(), build);
+  }
+  private get(ino: Ino): InodeInfo {
+    this.checkMounted();
+    const n = this.inodes.get(ino);
+    if (!n) err('ENOENT', `no inode ${ino}`);
+    return n;
+  }
+  private dirOf(ino: Ino): InodeInfo {
+    const n = this.get(ino);
+    if (!n.dir) err('ENOTDIR', `inode ${ino} is not a directory`);
+    return n;
+  }
+  private liveDir(ino: Ino): InodeInfo {
+    const d = this.dirOf(ino);
+    if (d.nlink === 0) err('ENOENT', `directory ${ino} was removed`);
+    return d;
+  }
+  private attrOf(n: InodeInfo): Attr {
+    return {
+      ino: n.ino, generation: n.gen, mode: n.type | n.perm, nlink: n.nlink, uid: n.uid, gid: n.gid, rdev: n.rdev,
+      size: n.dir ? BLOCK_SIZE : n.size, blocks: n.dir ? 8 : n.allocatedBlocks * 8, blksize: BLOCK_SIZE,
+      atimeNs: n.atimeNs, mtimeNs: n.mtimeNs, ctimeNs: n.ctimeNs,
+    };
+  }
+  private touchAtime(n: InodeInfo): void {
+    if (this.atime === 'noatime') return;
+    const now = this.clock();
+    if (this.atime === 'relatime' && n.atimeNs > n.mtimeNs && n.atimeNs > n.ctimeNs && now - n.atimeNs < DAY_NS) return;
+    Op.run(this.ctx, now, (op) => op.add(n, setattrEntry(SA.ATIME, { atimeNs: now })));
+  }
+
+  /** Allocate an inode number (growing the table if needed); given back if the op fails. */
+  private allocIno(op: Op): number {
+    if (this.freeInos.length === 0) {
+      const first = this.table.grow(op.alloc);
+      for (let i = 30; i >= 0; i--) this.freeInos.push(first + i);
+    }
+    const ino = this.freeInos.pop()!;
+    op.undo(() => this.freeInos.push(ino));
+    return ino;
+  }
+
+  private createCheck(parent: Ino, name: Buffer): InodeInfo {
+    const d = this.liveDir(parent);
+    if (dotKind(name) !== 0) err('EEXIST', 'dot name');
+    checkName(name);
+    if (d.dir!.get(name)) err('EEXIST', `entry ${name.toString()} exists`);
+    return d;
+  }
+
+  /** Stage a new inode named `name` in `d`. */
+  private createInode(op: Op, d: InodeInfo, name: Buffer, type: number, perm: number, rdev: number, owner: Owner, symlink?: Buffer): InodeInfo {
+    const ino = this.allocIno(op);
+    const gen = this.table.nextGeneration(ino);
+    const n = newInodeInfo(ino, gen, type, this.table.slotOffset(ino), this.factories);
+    const isDir = type === S_IFDIR;
+    op.create(n, { ino, generation: gen, type, parentHint: d.ino, createTimeNs: op.now });
+    op.add(n, {
+      type: ET.SETATTR, mask: SA.MODE | SA.UID | SA.GID | SA.RDEV | SA.ATIME | SA.MTIME | SA.CTIME | SA.NLINK | SA.SIZE,
+      mode: perm & 0o7777, uid: owner.uid, gid: owner.gid, rdev, size: 0,
+      atimeNs: op.now, mtimeNs: op.now, ctimeNs: op.now, nlink: isDir ? 2 : 1,
+    });
+    if (symlink) op.add(n, { type: ET.SYMLINK, target: Buffer.from(symlink) });
+    op.add(d, { type: ET.DENTRY_ADD, childIno: ino, childGen: gen, childType: type, cookie: d.nextCookie, timeNs: op.now, name: Buffer.from(name) });
+    if (isDir) op.add(d, { type: ET.LINK_CHANGE, nlink: d.nlink + 1, ctimeNs: op.now });
+    op.word(n.slotOff + INODE.off.state, inodeState(true, gen));
+    op.after(() => {
+      this.inodes.set(ino, n);
+      if (isDir) n.parent = d.ino;
+    });
+    return n;
+  }
+
+  /**
+   * Stage dropping one link of `n` (to `toZero` ? 0 : nlink-1): a LINK_CHANGE, or the orphan
+   * list when it is still open, or freeing it.
+   */
+  private dropLink(op: Op, n: InodeInfo, toZero: boolean): void {
+    const nlink = toZero ? 0 : n.nlink - 1;
+    if (nlink > 0) {
+      op.add(n, { type: ET.LINK_CHANGE, nlink, ctimeNs: op.now });
+      return;
+    }
+    if (n.dir) op.after(() => { n.parent = 0; });
+    if (n.openCount > 0 && !this.faults.forgetOrphan) {
+      op.add(n, { type: ET.LINK_CHANGE, nlink: 0, ctimeNs: op.now });
+      const slot = this.orphans.reserveSlot(op.alloc);
+      op.word(slot, BigInt(n.ino));
+      op.after(() => { this.orphans.occupy(slot, n.ino); n.orphanSlot = slot; });
+      return;
+    }
+    if (n.openCount > 0) { op.add(n, { type: ET.LINK_CHANGE, nlink: 0, ctimeNs: op.now }); return; }
+    this.stageFree(op, n);
+  }
+
+  /** Stage freeing inode `n` (state word to free) and, after the commit, its blocks. */
+  private stageFree(op: Op, n: InodeInfo): void {
+    op.word(n.slotOff + INODE.off.state, inodeState(false, n.gen));
+    if (n.orphanSlot) {
+      const slot = n.orphanSlot;
+      op.word(slot, 0n);
+      op.after(() => { this.orphans.vacate(slot); n.orphanSlot = 0; });
+    }
+    op.after(() => {
+      for (const p of n.logPages) op.alloc.releaseAfterCommit(p, 1);
+      if (n.extents) {
+        for (const p of n.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
+          if (p.value) op.alloc.releaseAfterCommit(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
+        }
+      }
+      this.inodes.delete(n.ino);
+      this.freeInos.push(n.ino);
+    });
+  }
+
+  /** At mount: free every orphan (no links, no longer open) and clear stale slots. */
+  private cleanOrphans(): number {
+    let freed = 0;
+    for (const [slot, ino] of [...this.orphans.occupied]) {
+      const n = this.inodes.get(ino);
+      if (n && n.nlink === 0) {
+        n.orphanSlot = slot;
+        Op.run(this.ctx, this.clock(), (op) => this.stageFree(op, n));
+        freed++;
+      } else {
+        Op.run(this.ctx, this.clock(), (op) => {
+          op.word(slot, 0n);
+          op.after(() => this.orphans.vacate(slot));
+        });
+      }
+    }
+    return freed;
+  }
+
+  // ---- names -----------------------------------------------------------------------------
+
+  lookup(parent: Ino, name: Buffer): Attr {
+    const d = this.dirOf(parent);
+    if (d.nlink === 0) err('ENOENT', 'directory removed');
+    const dot = dotKind(name);
+    if (dot === 1) return this.attrOf(d);
+    if (dot === 2) return this.attrOf(this.get(d.parent));
+    checkName(name);
+    const e = d.dir!.get(name);
+    if (!e) err('ENOENT', `no entry ${name.toString()}`);
+    return this.attrOf(this.get(e.ino));
+  }
+
+  getattr(ino: Ino): Attr {
+    return this.attrOf(this.get(ino));
+  }
+
+  mknod(parent: Ino, name: Buffer, mode: number, rdev: number, owner: Owner): Attr {
+    let type = mode & S_IFMT;
+    if (type === 0) type = S_IFREG;
+    if (type === S_IFDIR) err('EPERM', 'mknod of a directory');
+    if (![S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) err('EINVAL', 'bad type');
+    const d = this.createCheck(parent, name);
+    const dev = type === S_IFCHR || type === S_IFBLK ? rdev : 0;
+    return this.attrOf(this.run((op) => this.createInode(op, d, name, type, mode, dev, owner)));
+  }
+
+  mkdir(parent: Ino, name: Buffer, mode: number, owner: Owner): Attr {
+    const d = this.createCheck(parent, name);
+    return this.attrOf(this.run((op) => this.createInode(op, d, name, S_IFDIR, mode, 0, owner)));
+  }
+
+  symlink(parent: Ino, name: Buffer, target: Buffer, owner: Owner): Attr {
+    if (target.length === 0) err('ENOENT', 'empty symlink target');
+    if (target.length > SYMLINK_MAX) err('ENAMETOOLONG', `target of ${target.length} bytes`);
+    const d = this.createCheck(parent, name);
+    return this.attrOf(this.run((op) => this.createInode(op, d, name, S_IFLNK, 0o777, 0, owner, target)));
+  }
+
+  readlink(ino: Ino): Buffer {
+    const n = this.get(ino);
+    if (!n.symlink) err('EINVAL', 'not a symlink');
+    this.touchAtime(n);
+    return Buffer.from(n.symlink);
+  }
+
+  link(ino: Ino, newParent: Ino, newName: Buffer): Attr {
+    const n = this.get(ino);
+    const d = this.createCheck(newParent, newName);
+    if (n.dir) err('EPERM', 'hard link to a directory');
+    if (n.nlink === 0) err('ENOENT', 'inode was unlinked');
+    this.run((op) => {
+      op.add(d, { type: ET.DENTRY_ADD, childIno: n.ino, childGen: n.gen, childType: n.type, cookie: d.nextCookie, timeNs: op.now, name: Buffer.from(newName) });
+      op.add(n, { type: ET.LINK_CHANGE, nlink: n.nlink + 1, ctimeNs: op.now });
+    });
+    return this.attrOf(n);
+  }
+
+  private removeEntry(op: Op, d: InodeInfo, name: Buffer, slot: { ino: number; type: number; cookie: number }): void {
+    op.add(d, { type: ET.DENTRY_REMOVE, childIno: slot.ino, childGen: this.get(slot.ino).gen, childType: slot.type, cookie: slot.cookie, timeNs: op.now, name: Buffer.from(name) });
+  }
+
+  unlink(parent: Ino, name: Buffer): void {
+    const d = this.liveDir(parent);
+    if (dotKind(name) !== 0) err('EISDIR', 'dot name');
+    checkName(name);
+    const e = d.dir!.get(name);
+    if (!e) err('ENOENT', `no entry ${name.toString()}`);
+    const n = this.get(e.ino);
+    if (n.dir) err('EISDIR', 'unlink of a directory');
+    this.run((op) => {
+      this.removeEntry(op, d, name, e);
+      this.dropLink(op, n, false);
+    });
+  }
+
+  rmdir(parent: Ino, name: Buffer): void {
+    const d = this.liveDir(parent);
+    const dot = dotKind(name);
+    if (dot === 1) err('EINVAL', 'rmdir .');
+    if (dot === 2) err('ENOTEMPTY', 'rmdir ..');
+    checkName(name);
+    const e = d.dir!.get(name);
+    if (!e) err('ENOENT', `no entry ${name.toString()}`);
+    const n = this.get(e.ino);
+    if (!n.dir) err('ENOTDIR', 'rmdir of a non-directory');
+    if (n.dir.size > 0) err('ENOTEMPTY', 'directory not empty');
+    this.run((op) => this.stageRemoveDir(op, d, name, e, n));
+  }
+
+  private stageRemoveDir(op: Op, d: InodeInfo, name: Buffer, e: { ino: number; type: number; cookie: number }, n: InodeInfo): void {
+    this.removeEntry(op, d, name, e);
+    op.add(d, { type: ET.LINK_CHANGE, nlink: d.nlink - 1, ctimeNs: op.now });
+    this.dropLink(op, n, true);
+  }
+
+  /** Is directory `a` the directory `d` or one of its ancestors? */
+  private isAncestorOrSelf(a: Ino, d: Ino): boolean {
+    for (let cur = d, steps = 0; steps <= this.inodes.size; steps++) {
+      if (cur === a) return true;
+      const n = this.inodes.get(cur);
+      if (!n || n.parent === cur || n.parent === 0) return false;
+      cur = n.parent;
+    }
+    assert(false, () => `directory cycle above ${d}`);
+  }
+
+  rename(parent: Ino, name: Buffer, newParent: Ino, newName: Buffer, flags: number): void {
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) err('EINVAL', `rename flags ${flags}`);
+    if (flags === (RENAME_NOREPLACE | RENAME_EXCHANGE)) err('EINVAL', 'NOREPLACE with EXCHANGE');
+    const od = this.liveDir(parent);
+    const nd = this.liveDir(newParent);
+    if (dotKind(name) !== 0 || dotKind(newName) !== 0) err('EBUSY', 'dot name');
+    checkName(name);
+    checkName(newName);
+    const oe = od.dir!.get(name);
+    if (!oe) err('ENOENT', `no entry ${name.toString()}`);
+    const ne = nd.dir!.get(newName);
+    const exchange = (flags & RENAME_EXCHANGE) !== 0;
+    if (exchange && !ne) err('ENOENT', `no entry ${newName.toString()}`);
+    if ((flags & RENAME_NOREPLACE) && ne) err('EEXIST', `entry ${newName.toString()} exists`);
+    const on = this.get(oe.ino);
+    if (on.dir && this.isAncestorOrSelf(on.ino, nd.ino)) err('EINVAL', 'into its own subtree');
+    const nn = ne ? this.get(ne.ino) : null;
+    if (nn?.dir && this.isAncestorOrSelf(nn.ino, od.ino)) err(exchange ? 'EINVAL' : 'ENOTEMPTY', 'target is an ancestor of the source');
+    if (nn === on) return;
+    if (exchange) return this.exchange(od, name, oe, on, nd, newName, ne!, nn!);
+    if (nn) {
+      if (on.dir && !nn.dir) err('ENOTDIR', 'directory over a non-directory');
+      if (!on.dir && nn.dir) err('EISDIR', 'non-directory over a directory');
+      if (nn.dir && nn.dir.size > 0) err('ENOTEMPTY', 'target directory not empty');
+    }
+    this.run((op) => {
+      let ndLinks = nd.nlink;
+      if (nn) {
+        this.removeEntry(op, nd, newName, ne!);
+        if (nn.dir) ndLinks--;
+        this.dropLink(op, nn, nn.dir !== null);
+      }
+      this.removeEntry(op, od, name, oe);
+      op.add(nd, { type: ET.DENTRY_ADD, childIno: on.ino, childGen: on.gen, childType: on.type, cookie: nd.nextCookie, timeNs: op.now, name: Buffer.from(newName) });
+      if (on.dir && od !== nd) {
+        op.add(od, { type: ET.LINK_CHANGE, nlink: od.nlink - 1, ctimeNs: op.now });
+        ndLinks++;
+        op.after(() => { on.parent = nd.ino; });
+      }
+      if (ndLinks !== nd.nlink) op.add(nd, { type: ET.LINK_CHANGE, nlink: ndLinks, ctimeNs: op.now });
+      op.add(on, setattrEntry(SA.CTIME, { ctimeNs: op.now }));
+    });
+  }
+
+  private exchange(od: InodeInfo, name: Buffer, oe: { ino: number; type: number; cookie: number }, on: InodeInfo,
+    nd: InodeInfo, newName: Buffer, ne: { ino: number; type: number; cookie: number }, nn: InodeInfo): void {
+    this.run((op) => {
+      const t = op.now;
+      op.add(od, { type: ET.DENTRY_REMOVE, childIno: on.ino, childGen: on.gen, childType: on.type, cookie: oe.cookie, timeNs: t, name: Buffer.from(name) });
+      op.add(od, { type: ET.DENTRY_ADD, childIno: nn.ino, childGen: nn.gen, childType: nn.type, cookie: oe.cookie, timeNs: t, name: Buffer.from(name) });
+      op.add(nd, { type: ET.DENTRY_REMOVE, childIno: nn.ino, childGen: nn.gen, childType: nn.type, cookie: ne.cookie, timeNs: t, name: Buffer.from(newName) });
+      op.add(nd, { type: ET.DENTRY_ADD, childIno: on.ino, childGen: on.gen, childType: on.type, cookie: ne.cookie, timeNs: t, name: Buffer.from(newName) });
+      if (od !== nd) {
+        const oDir = on.dir !== null;
+        const nDir = nn.dir !== null;
+        if (oDir !== nDir) {
+          const delta = oDir ? 1 : -1; // nd gains a subdirectory when `on` is one
+          op.add(od, { type: ET.LINK_CHANGE, nlink: od.nlink - delta, ctimeNs: t });
+          op.add(nd, { type: ET.LINK_CHANGE, nlink: nd.nlink + delta, ctimeNs: t });
+        }
+        op.after(() => {
+          if (oDir) on.parent = nd.ino;
+          if (nDir) nn.parent = od.ino;
+        });
+      }
+      op.add(on, setattrEntry(SA.CTIME, { ctimeNs: t }));
+      op.add(nn, setattrEntry(SA.CTIME, { ctimeNs: t }));
+    });
+  }
+
+  // ---- attributes ------------------------------------------------------------------------
+
+  setattr(ino: Ino, c: SetAttrChanges): Attr {
+    const n = this.get(ino);
+    if (c.size !== undefined) {
+      if (n.dir) err('EISDIR', 'truncate of a directory');
+      if (!n.extents) err('EINVAL', 'truncate of a special file');
+      if (!Number.isSafeInteger(c.size) || c.size < 0) err('EINVAL', `size ${c.size}`);
+      if (c.size > MAX_FILE_SIZE) err('EFBIG', `size ${c.size}`);
+    }
+    const none = c.mode === undefined && c.uid === undefined && c.gid === undefined && c.size === undefined &&
+      c.atime === undefined && c.mtime === undefined && c.ctime === undefined;
+    if (none) return this.attrOf(n);
+    this.run((op) => {
+      const at = (t: TimeSpec): bigint => (t === 'now' ? op.now : t);
+      if (c.size !== undefined && c.size !== n.size) data.stageTruncate(this.region, op, n, c.size);
+      let mask = SA.CTIME;
+      const v: SetattrValues = { ctimeNs: c.ctime !== undefined ? at(c.ctime) : op.now };
+      if (c.mode !== undefined) { mask |= SA.MODE; v.mode = c.mode & 0o7777; }
+      if (c.uid !== undefined) { mask |= SA.UID; v.uid = c.uid; }
+      if (c.gid !== undefined) { mask |= SA.GID; v.gid = c.gid; }
+      if (c.atime !== undefined) { mask |= SA.ATIME; v.atimeNs = at(c.atime); }
+      if (c.mtime !== undefined) { mask |= SA.MTIME; v.mtimeNs = at(c.mtime); }
+      op.add(n, setattrEntry(mask, v));
+    });
+    return this.attrOf(n);
+  }
+
+  // ---- open / release --------------------------------------------------------------------
+
+  open(ino: Ino): void {
+    this.get(ino).openCount++;
+  }
+
+  release(ino: Ino): void {
+    const n = this.get(ino);
+    if (n.openCount <= 0) err('EINVAL', `release of inode ${ino} without a reference`);
+    if (n.openCount === 1 && n.nlink === 0) {
+      this.run((op) => this.stageFree(op, n));
+      n.openCount = 0;
+      return;
+    }
+    n.openCount--;
+  }
+
+  // ---- data ------------------------------------------------------------------------------
+
+  private regular(ino: Ino): InodeInfo {
+    const n = this.get(ino);
+    if (n.dir) err('EISDIR', 'is a directory');
+    if (!n.extents) err('EINVAL', 'not a regular file');
+    return n;
+  }
+
+  read(ino: Ino, offset: number, length: number): Buffer {
+    const n = this.regular(ino);
+    if (offset < 0 || length < 0) err('EINVAL', `read at ${offset} of ${length}`);
+    if (length === 0) return Buffer.alloc(0);
+    const out = data.readData(this.region, n, offset, length);
+    this.touchAtime(n);
+    return out;
+  }
+
+  readSegments(ino: Ino, offset: number, length: number): ReadSegment[] {
+    const n = this.regular(ino);
+    if (offset < 0 || length < 0) err('EINVAL', `read at ${offset} of ${length}`);
+    if (length === 0) return [];
+    const segs = data.readSegments(n, offset, length);
+    this.touchAtime(n);
+    return segs;
+  }
+
+  write(ino: Ino, offset: number, buf: Uint8Array): number {
+    const n = this.regular(ino);
+    if (!Number.isSafeInteger(offset) || offset < 0) err('EINVAL', `write at ${offset}`);
+    if (buf.length === 0) return 0;
+    if (offset >= MAX_FILE_SIZE) err('EFBIG', `write at ${offset}`);
+    const len = Math.min(buf.length, MAX_FILE_SIZE - offset);
+    this.run((op) => data.stageWrite(this.region, op, n, offset, buf.subarray(0, len)));
+    return len;
+  }
+
+  fallocate(ino: Ino, mode: number, offset: number, length: number): void {
+    data.checkFallocate(mode, offset, length);
+    const n = this.get(ino);
+    if (n.dir) err('EISDIR', 'fallocate of a directory');
+    if (!n.extents) err('ENODEV', 'fallocate of a special file');
+    if (offset + length > MAX_FILE_SIZE) err('EFBIG', `fallocate to ${offset + length}`);
+    this.run((op) => data.stageFallocate(this.region, op, n, mode, offset, length));
+  }
+
+  lseek(ino: Ino, offset: number, whence: number): number {
+    if (whence !== SEEK_DATA && whence !== SEEK_HOLE) err('EINVAL', `whence ${whence}`);
+    const n = this.get(ino);
+    return data.seekDataHole(n, offset, whence);
+  }
+
+  // ---- directories -----------------------------------------------------------------------
+
+  readdir(ino: Ino, cookie: number, max: number): DirEntry[] {
+    const d = this.dirOf(ino);
+    if (d.nlink === 0) err('ENOENT', 'directory removed');
+    const out: DirEntry[] = [];
+    if (cookie < 1 && out.length < max) out.push({ name: Buffer.from('.'), ino, type: S_IFDIR, nextCookie: 1 });
+    if (cookie < 2 && out.length < max) out.push({ name: Buffer.from('..'), ino: d.parent, type: S_IFDIR, nextCookie: 2 });
+    if (out.length < max) {
+      for (const e of d.dir!.after(cookie, max - out.length)) {
+        out.push({ name: Buffer.from(e.name), ino: e.ino, type: e.type, nextCookie: e.cookie });
+      }
+    }
+    this.touchAtime(d);
+    return out;
+  }
+
+  statfs(): StatFs {
+    this.checkMounted();
+    const total = this.sb.replicaBlock - this.sb.dataStartBlock;
+    const free = this.allocator.freeBlocks();
+    const files = this.inodes.size + this.freeInos.length + free * 31;
+    return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: free, files, filesFree: files - this.inodes.size, nameMax: NAME_MAX };
+  }
+
+  // ---- xattrs ----------------------------------------------------------------------------
+
+  private checkXattrName(name: Buffer): void {
+    if (name.length === 0 || name.length > XATTR_NAME_MAX) err('ERANGE', `xattr name of ${name.length} bytes`);
+  }
+
+  getxattr(ino: Ino, name: Buffer): Buffer {
+    const n = this.get(ino);
+    this.checkXattrName(name);
+    const v = n.xattrs.get(xattrKey(name));
+    if (!v) err('ENODATA', `no xattr ${name.toString()}`);
+    return Buffer.from(v);
+  }
+
+  setxattr(ino: Ino, name: Buffer, value: Buffer, flags: number): void {
+    const n = this.get(ino);
+    if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) err('EINVAL', `xattr flags ${flags}`);
+    this.checkXattrName(name);
+    if (value.length > XATTR_VALUE_MAX) err('E2BIG', `xattr value of ${value.length} bytes`);
+    const exists = n.xattrs.has(xattrKey(name));
+    if ((flags & XATTR_CREATE) && exists) err('EEXIST', `xattr ${name.toString()} exists`);
+    if ((flags & XATTR_REPLACE) && !exists) err('ENODATA', `no xattr ${name.toString()}`);
+    this.run((op) => op.add(n, { type: ET.XATTR_SET, name: Buffer.from(name), value: Buffer.from(value), ctimeNs: op.now }));
+  }
+
+  listxattr(ino: Ino): Buffer[] {
+    return [...this.get(ino).xattrs.keys()].map((k) => Buffer.from(k, 'latin1'));
+  }
+
+  removexattr(ino: Ino, name: Buffer): void {
+    const n = this.get(ino);
+    this.checkXattrName(name);
+    if (!n.xattrs.has(xattrKey(name))) err('ENODATA', `no xattr ${name.toString()}`);
+    this.run((op) => op.add(n, { type: ET.XATTR_REMOVE, name: Buffer.from(name), ctimeNs: op.now }));
+  }
+
+  fsync(ino: Ino): void {
+    this.get(ino);
+  }
+
+  fsyncdir(ino: Ino): void {
+    this.dirOf(ino);
+  }
+
+  // ---- for fsck, crash tests and tools ---------------------------------------------------
+
+  /** Every live inode number (including open orphans), ascending. */
+  inodeNumbers(): number[] {
+    this.checkMounted();
+    return [...this.inodes.keys()].sort((a, b) => a - b);
+  }
+
+  /** Walk the tree from the root, depth first: callback(path bytes joined by '/', attr). */
+  walk(visit: (path: Buffer[], attr: Attr) => void): void {
+    const rec = (ino: number, path: Buffer[]) => {
+      const n = this.get(ino);
+      visit(path, this.attrOf(n));
+      if (!n.dir) return;
+      for (const e of n.dir.after(0, Number.MAX_SAFE_INTEGER)) rec(e.ino, [...path, e.name]);
+    };
+    rec(this.sb.rootIno, []);
+  }
+
+  /** Blocks free in the allocator. */
+  freeBlockCount(): number {
+    return this.allocator.freeBlocks();
+  }
+}
+
+interface SetattrValues { mode?: number; uid?: number; gid?: number; atimeNs?: bigint; mtimeNs?: bigint; ctimeNs?: bigint }
+
+export function setattrEntry(mask: number, v: SetattrValues) {
+  return {
+    type: ET.SETATTR, mask, mode: v.mode ?? 0, uid: v.uid ?? 0, gid: v.gid ?? 0, rdev: 0, size: 0,
+    atimeNs: v.atimeNs ?? 0n, mtimeNs: v.mtimeNs ?? 0n, ctimeNs: v.ctimeNs ?? 0n, nlink: 0,
+  } as const;
+}

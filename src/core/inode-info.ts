@@ -1,0 +1,143 @@
+/**
+ * InodeInfo: the DRAM state of one live inode (NOVA's `sih`, distinct from the persistent
+ * `PmInode` in fs-layout/inode.ts), and `applyEntry`, the one function that turns a log entry
+ * into DRAM state. Mount replays every committed entry through it; operations apply their
+ * entries through it right after their commit, so DRAM is always "the replay of the log".
+ *
+ * Layer: core. Pure DRAM (no PM access). Invariants: extents are block-aligned byte ranges
+ * mapped to region byte offsets; `allocatedBlocks` counts the blocks mapped by extents; a
+ * directory's `nextCookie` is above every cookie it ever handed out (replay keeps that).
+ */
+import { BLOCK_SIZE, ET, SA, WRITE_UNWRITTEN } from '../../fs-layout';
+import { assert } from './assert';
+import type { DirIndexLike, ExtentIndex, ExtentPiece } from './indexes';
+import type { LogEntry } from './log-codec';
+
+export const FIRST_COOKIE = 3;
+
+export interface InodeInfo {
+  ino: number;
+  gen: number;
+  /** S_IFMT bits, fixed at creation. */
+  type: number;
+  /** Region offset of the persistent inode. */
+  slotOff: number;
+  logHead: number;
+  logTail: number;
+  logPages: number[];
+  // attributes (rebuilt from the log)
+  perm: number;
+  uid: number;
+  gid: number;
+  rdev: number;
+  size: number;
+  nlink: number;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  /** Regular files. */
+  extents: ExtentIndex | null;
+  allocatedBlocks: number;
+  /** Directories. */
+  dir: DirIndexLike | null;
+  nextCookie: number;
+  /** Directories: the directory holding this one's name (root: itself); 0 when removed. */
+  parent: number;
+  symlink: Buffer | null;
+  /** latin1 key of the name → value. */
+  xattrs: Map<string, Buffer>;
+  /** Kernel/open references (DRAM only). */
+  openCount: number;
+  /** Region offset of this inode's orphan slot while it is on the orphan list, else 0. */
+  orphanSlot: number;
+}
+
+export function xattrKey(name: Buffer): string {
+  return name.toString('latin1');
+}
+
+/** Blocks (region block numbers) made unreachable by an entry, to free after its commit. */
+export type Freed = Array<{ start: number; count: number }>;
+
+function collect(pieces: ExtentPiece[], out: Freed, info: InodeInfo): void {
+  for (const p of pieces) {
+    if (!p.value) continue;
+    const count = (p.end - p.start) / BLOCK_SIZE;
+    assert(Number.isInteger(count) && p.value.pm % BLOCK_SIZE === 0, () => `unaligned extent piece ${p.start}..${p.end} at ${p.value!.pm}`);
+    out.push({ start: p.value.pm / BLOCK_SIZE, count });
+    info.allocatedBlocks -= count;
+  }
+}
+
+/** Apply one committed entry to `info`; returns the blocks it made unreachable. */
+export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
+  const freed: Freed = [];
+  switch (e.type) {
+    case ET.WRITE_EXTENT: {
+      assert(info.extents, () => `write extent on non-file ino ${info.ino}`);
+      const start = e.fileOffset;
+      const end = start + e.count * BLOCK_SIZE;
+      collect(info.extents.set(start, end, { pm: e.block * BLOCK_SIZE, unwritten: (e.flags & WRITE_UNWRITTEN) !== 0 }), freed, info);
+      info.allocatedBlocks += e.count;
+      info.size = e.newSize;
+      info.mtimeNs = info.ctimeNs = e.mtimeNs;
+      break;
+    }
+    case ET.INLINE_WRITE:
+      assert(false, 'inline writes are not supported by this version');
+      break;
+    case ET.DENTRY_ADD:
+      assert(info.dir, () => `dentry on non-directory ino ${info.ino}`);
+      info.dir.add(e.name, { ino: e.childIno, type: e.childType, cookie: e.cookie });
+      if (e.cookie >= info.nextCookie) info.nextCookie = e.cookie + 1;
+      info.mtimeNs = info.ctimeNs = e.timeNs;
+      break;
+    case ET.DENTRY_REMOVE:
+      assert(info.dir, () => `dentry on non-directory ino ${info.ino}`);
+      info.dir.remove(e.name);
+      info.mtimeNs = info.ctimeNs = e.timeNs;
+      break;
+    case ET.SETATTR:
+      if (e.mask & SA.MODE) info.perm = e.mode & 0o7777;
+      if (e.mask & SA.UID) info.uid = e.uid;
+      if (e.mask & SA.GID) info.gid = e.gid;
+      if (e.mask & SA.RDEV) info.rdev = e.rdev;
+      if (e.mask & SA.SIZE) info.size = e.size;
+      if (e.mask & SA.ATIME) info.atimeNs = e.atimeNs;
+      if (e.mask & SA.MTIME) info.mtimeNs = e.mtimeNs;
+      if (e.mask & SA.CTIME) info.ctimeNs = e.ctimeNs;
+      if (e.mask & SA.NLINK) info.nlink = e.nlink;
+      break;
+    case ET.LINK_CHANGE:
+      info.nlink = e.nlink;
+      info.ctimeNs = e.ctimeNs;
+      break;
+    case ET.SYMLINK:
+      info.symlink = e.target;
+      info.size = e.target.length;
+      break;
+    case ET.XATTR_SET:
+      info.xattrs.set(xattrKey(e.name), e.value);
+      info.ctimeNs = e.ctimeNs;
+      break;
+    case ET.XATTR_REMOVE:
+      info.xattrs.delete(xattrKey(e.name));
+      info.ctimeNs = e.ctimeNs;
+      break;
+    case ET.TRUNCATE: {
+      if (info.extents && e.newSize < info.size) {
+        const from = Math.ceil(e.newSize / BLOCK_SIZE) * BLOCK_SIZE;
+        collect(info.extents.remove(from, Number.MAX_SAFE_INTEGER), freed, info);
+      }
+      info.size = e.newSize;
+      info.mtimeNs = info.ctimeNs = e.timeNs;
+      break;
+    }
+    case ET.PUNCH:
+      assert(info.extents, () => `punch on non-file ino ${info.ino}`);
+      collect(info.extents.remove(e.fileOffset, e.fileOffset + e.length), freed, info);
+      info.mtimeNs = info.ctimeNs = e.timeNs;
+      break;
+  }
+  return freed;
+}

@@ -1,0 +1,118 @@
+/**
+ * One operation's staged changes and their commit — the persistence discipline in one place
+ * (DESIGN.md rules 1–3):
+ *   1. blocks are taken (OpAllocations) and data written into free blocks by the caller;
+ *   2. `commit()` appends each inode's entries past its tail (new pages linked), writes new
+ *      inodes' bodies into free slots, and fences once;
+ *   3. the commit: one `commitLogTail` when only one existing inode changes, else the journal
+ *      with every tail, state word and orphan slot the operation changes;
+ *   4. DRAM follows by replaying the same entries (`applyEntry`), and blocks made unreachable are
+ *      freed only now.
+ * A throw before step 3 gives every block back and leaves nothing visible (a failed operation
+ * changes nothing). A throw after step 3 is a bug (assert).
+ *
+ * Layer: core. PM through `Region`.
+ */
+import { INODE } from '../../fs-layout';
+import type { Region } from '../pmem/region';
+import { OpAllocations, type BlockAllocator } from './block-source';
+import type { CoreFaults } from './faults';
+import type { InodeFixed } from './inode-codec';
+import { applyEntry, type InodeInfo } from './inode-info';
+import type { InodeTable } from './inode-table';
+import type { Journal, WordChange } from './journal';
+import { encodeEntry, type LogEntry } from './log-codec';
+import { appendEntries, commitLogTail } from './log-writer';
+
+export interface OpContext {
+  region: Region;
+  allocator: BlockAllocator;
+  journal: Journal;
+  table: InodeTable;
+  faults: CoreFaults;
+}
+
+export class Op {
+  readonly alloc: OpAllocations;
+  private readonly staged = new Map<InodeInfo, LogEntry[]>();
+  private readonly created = new Map<InodeInfo, InodeFixed>();
+  private readonly words: WordChange[] = [];
+  private readonly afterCommit: Array<() => void> = [];
+  private readonly onAbort: Array<() => void> = [];
+
+  constructor(private readonly ctx: OpContext, readonly now: bigint) {
+    this.alloc = new OpAllocations(ctx.allocator);
+  }
+
+  /** Stage `e` for `info`'s log. */
+  add(info: InodeInfo, e: LogEntry): void {
+    let list = this.staged.get(info);
+    if (!list) this.staged.set(info, (list = []));
+    list.push(e);
+  }
+
+  /** `info` is a new inode in a free slot: its body is written before the commit. */
+  create(info: InodeInfo, fixed: InodeFixed): void {
+    this.created.set(info, fixed);
+  }
+
+  /** A commit word (inode state, orphan slot) the commit changes. */
+  word(address: number, newValue: bigint): void {
+    this.words.push({ address, newValue });
+  }
+
+  after(fn: () => void): void {
+    this.afterCommit.push(fn);
+  }
+
+  undo(fn: () => void): void {
+    this.onAbort.push(fn);
+  }
+
+  /** Run `build` then commit; on a throw before the commit, give everything back and rethrow. */
+  static run<T>(ctx: OpContext, now: bigint, build: (op: Op) => T): T {
+    const op = new Op(ctx, now);
+    let committed = false;
+    try {
+      const result = build(op);
+      op.commit(() => { committed = true; });
+      return result;
+    } catch (e) {
+      if (committed) throw e;
+      op.alloc.abort();
+      for (const fn of op.onAbort.reverse()) fn();
+      throw e;
+    }
+  }
+
+  private commit(markCommitted: () => void): void {
+    const { region, journal, table, faults } = this.ctx;
+    const results: Array<{ info: InodeInfo; entries: LogEntry[]; tail: number; head: number; pages: number[] }> = [];
+    const tails: WordChange[] = [];
+    for (const [info, entries] of this.staged) {
+      const owner = { ino: info.ino, gen: info.gen };
+      const r = appendEntries(region, info, entries.map((e) => encodeEntry(owner, e)), this.alloc, faults);
+      const fixed = this.created.get(info);
+      if (fixed) table.writeBody(info.ino, fixed, r.newHead, r.newTail);
+      else tails.push({ address: info.slotOff + INODE.off.logTail, newValue: BigInt(r.newTail) });
+      results.push({ info, entries, tail: r.newTail, head: r.newHead, pages: r.newPages });
+    }
+    region.drain();
+    markCommitted();
+    const all = [...tails, ...this.words];
+    if (all.length === 1 && tails.length === 1) {
+      const t = results.find((x) => !this.created.has(x.info))!;
+      commitLogTail(region, t.info.slotOff, t.tail); // THE COMMIT (single inode)
+    } else if (all.length > 0) {
+      journal.run(all); // THE COMMIT (multi-inode): the journal's COMMITTED state
+    }
+    for (const r of results) {
+      r.info.logTail = r.tail;
+      if (r.head) r.info.logHead = r.head;
+      r.info.logPages.push(...r.pages);
+      for (const e of r.entries) for (const f of applyEntry(r.info, e)) this.alloc.releaseAfterCommit(f.start, f.count);
+    }
+    for (const fn of this.afterCommit) fn();
+    this.alloc.committed();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Mount-time reconstruction: roll back an interrupted journal, walk the inode table, replay
+ * every live inode's log up to its committed tail, and collect the blocks in use. Full crash
+ * recovery (fast clean mount, deeper checks) extends this module (issue 6).
+ *
+ * Layer: core. Reads PM through `Region`; writes only the journal rollback. Invariants: every
+ * chain walk is bounded by the region's block count; anything committed that fails a check is
+ * a CorruptionError naming the structure and offset; bytes past a committed tail are never read.
+ */
+import {
+  BLOCK_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, INODE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED,
+  JOURNAL_GEN_SHIFT, JOURNAL_IDLE, LOG_PAGE_DATA_BYTES, inodeStateGeneration, inodeStateValid, journalState,
+} from '../../fs-layout';
+import type { Region } from '../pmem/region';
+import { S_IFDIR, S_IFMT, S_IFREG } from './api';
+import type { BlockExtent } from './block-source';
+import { CorruptionError } from './errors';
+import { decodeInodeFixed } from './inode-codec';
+import { applyEntry, FIRST_COOKIE, type InodeInfo } from './inode-info';
+import type { DirIndexLike, ExtentIndex } from './indexes';
+import { InodeTable } from './inode-table';
+import { commitJournal } from './journal';
+import { checkPageTail, decodeEntry } from './log-codec';
+import { decodeJournal } from './meta-codec';
+import { OrphanList } from './orphans';
+import type { SuperblockInfo } from './superblock';
+
+export interface IndexFactories {
+  newExtents(): ExtentIndex;
+  newDir(): DirIndexLike;
+}
+
+export interface ScanResult {
+  table: InodeTable;
+  orphans: OrphanList;
+  inodes: Map<number, InodeInfo>;
+  /** Blocks in use (metadata, log pages, data), sorted by start, not overlapping. */
+  used: BlockExtent[];
+  /** Inode numbers of free slots, ascending. */
+  freeInos: number[];
+  journalRolledBack: boolean;
+}
+
+/** Undo an interrupted multi-inode operation (FORMAT.md "Journal", recovery). */
+export function rollbackJournal(region: Region, journalBlock: number): boolean {
+  const off = journalBlock * BLOCK_SIZE;
+  const state = region.readBigU64(off + JOURNAL.off.state);
+  if ((state & 0xffn) === JOURNAL_IDLE) return false;
+  if ((state & 0xffn) !== JOURNAL_COMMITTED) throw new CorruptionError('journal', off, `unknown journal state ${state & 0xffn}`);
+  const j = decodeJournal(region.read(off, BLOCK_SIZE), journalBlock);
+  if (typeof j === 'string') throw new CorruptionError('journal', off, j);
+  const gen = state >> JOURNAL_GEN_SHIFT;
+  if (j.generation !== gen) throw new CorruptionError('journal', off, `records of generation ${j.generation}, state says ${gen}`);
+  for (const r of [...j.records].reverse()) {
+    if (r.address % 8 !== 0 || r.address + 8 > region.sizeBytes) throw new CorruptionError('journal record', off, `bad address ${r.address}`);
+    region.commit64(r.address, r.oldValue);
+  }
+  commitJournal(region, off, journalState(gen, JOURNAL_IDLE));
+  return true;
+}
+
+export function newInodeInfo(ino: number, gen: number, type: number, slotOff: number, f: IndexFactories): InodeInfo {
+  return {
+    ino, gen, type, slotOff, logHead: 0, logTail: 0, logPages: [],
+    perm: 0, uid: 0, gid: 0, rdev: 0, size: 0, nlink: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
+    extents: type === S_IFREG ? f.newExtents() : null, allocatedBlocks: 0,
+    dir: type === S_IFDIR ? f.newDir() : null, nextCookie: FIRST_COOKIE, parent: 0,
+    symlink: null, xattrs: new Map(), openCount: 0, orphanSlot: 0,
+  };
+}
+
+/** Replay `info`'s log from its head to its committed tail into `info`. */
+export function replayLog(region: Region, info: InodeInfo): void {
+  const maxBlocks = Math.floor(region.sizeBytes / BLOCK_SIZE);
+  const owner = { ino: info.ino, gen: info.gen };
+  const where = `log of inode ${info.ino}`;
+  const pageOf = (off: number) => Math.floor(off / BLOCK_SIZE);
+  let block = pageOf(info.logHead);
+  if (info.logHead % BLOCK_SIZE !== 0 || block <= 0 || block >= maxBlocks) throw new CorruptionError(where, info.slotOff, `bad log head ${info.logHead}`);
+  if (info.logTail <= info.logHead || info.logTail > region.sizeBytes) throw new CorruptionError(where, info.slotOff, `bad log tail ${info.logTail}`);
+  let page = region.read(block * BLOCK_SIZE, BLOCK_SIZE);
+  let tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), owner, 0, block);
+  if (typeof tail === 'string') throw new CorruptionError(`${where}, page 0`, block * BLOCK_SIZE, tail);
+  info.logPages.push(block);
+  let pos = 0;
+  for (;;) {
+    if (block * BLOCK_SIZE + pos === info.logTail) return;
+    const left = LOG_PAGE_DATA_BYTES - pos;
+    if (left < ENTRY_HEADER_SIZE || page.readUInt16LE(pos + ENTRY_HEADER.off.type) === 0) {
+      const next = tail.nextPage;
+      const nb = pageOf(next);
+      if (next === 0 || next % BLOCK_SIZE !== 0 || nb >= maxBlocks || info.logPages.length >= maxBlocks) {
+        throw new CorruptionError(where, block * BLOCK_SIZE + pos, `log ends (next page ${next}) before its tail ${info.logTail}`);
+      }
+      block = nb;
+      page = region.read(block * BLOCK_SIZE, BLOCK_SIZE);
+      tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), owner, info.logPages.length, block);
+      if (typeof tail === 'string') throw new CorruptionError(`${where}, page ${info.logPages.length}`, block * BLOCK_SIZE, tail);
+      info.logPages.push(block);
+      pos = 0;
+      continue;
+    }
+    const len = page.readUInt16LE(pos + ENTRY_HEADER.off.length);
+    if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > left) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, `bad entry length ${len}`);
+    const e = decodeEntry(page.subarray(pos, pos + len), owner);
+    if (typeof e === 'string') throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, e);
+    applyEntry(info, e);
+    pos += len;
+    if (block * BLOCK_SIZE + pos > info.logTail && pageOf(info.logTail - 1) === block) {
+      throw new CorruptionError(where, block * BLOCK_SIZE + pos, `entry crosses the committed tail ${info.logTail}`);
+    }
+  }
+}
+
+/** Load one valid inode: fixed fields, then its log. */
+function loadInode(region: Region, table: InodeTable, ino: number, state: bigint, f: IndexFactories): InodeInfo {
+  const off = table.slotOffset(ino);
+  const raw = region.read(off, INODE.size);
+  const fixed = decodeInodeFixed(raw, ino);
+  if (typeof fixed === 'string') throw new CorruptionError(`inode ${ino}`, off, fixed);
+  if (fixed.generation !== inodeStateGeneration(state)) {
+    throw new CorruptionError(`inode ${ino}`, off, `generation ${fixed.generation}, state word says ${inodeStateGeneration(state)}`);
+  }
+  const info = newInodeInfo(ino, fixed.generation, fixed.type & S_IFMT, off, f);
+  info.logHead = raw.readUInt32LE(INODE.off.logHead) + raw.readUInt32LE(INODE.off.logHead + 4) * 2 ** 32;
+  info.logTail = raw.readUInt32LE(INODE.off.logTail) + raw.readUInt32LE(INODE.off.logTail + 4) * 2 ** 32;
+  replayLog(region, info);
+  return info;
+}
+
+/** Rebuild everything from the region (the journal must be rolled back first). */
+export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFactories): ScanResult {
+  const table = new InodeTable(region);
+  table.load(sb.inodeTableBlock);
+  const orphans = new OrphanList(region);
+  orphans.load(sb.orphanBlock);
+  const inodes = new Map<number, InodeInfo>();
+  const freeInos: number[] = [];
+  const used: BlockExtent[] = [
+    { start: 0, count: 1 }, { start: sb.replicaBlock, count: 1 }, { start: sb.journalBlock, count: 1 },
+    ...table.blocks.map((b) => ({ start: b, count: 1 })), ...orphans.blocks.map((b) => ({ start: b, count: 1 })),
+  ];
+  for (let ino = 1; ino <= table.blocks.length * INODES_PER_TABLE_BLOCK; ino++) {
+    const state = table.readState(ino);
+    if (!inodeStateValid(state)) { freeInos.push(ino); continue; }
+    const info = loadInode(region, table, ino, state, f);
+    inodes.set(ino, info);
+    for (const p of info.logPages) used.push({ start: p, count: 1 });
+    if (info.extents) {
+      for (const p of info.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
+        if (p.value) used.push({ start: p.value.pm / BLOCK_SIZE, count: (p.end - p.start) / BLOCK_SIZE });
+      }
+    }
+  }
+  linkTree(inodes, sb.rootIno);
+  return { table, orphans, inodes, used: checkUsed(used, sb), freeInos, journalRolledBack: false };
+}
+
+/** Set each directory's parent from the names that refer to it; check names point to live inodes. */
+function linkTree(inodes: Map<number, InodeInfo>, rootIno: number): void {
+  const root = inodes.get(rootIno);
+  if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${rootIno} is not a live directory`);
+  root.parent = rootIno;
+  for (const d of inodes.values()) {
+    if (!d.dir) continue;
+    for (const e of d.dir.after(0, Number.MAX_SAFE_INTEGER)) {
+      const child = inodes.get(e.ino);
+      if (!child) throw new CorruptionError(`directory ${d.ino}`, d.slotOff, `name ${e.name.toString('latin1')} refers to free inode ${e.ino}`);
+      if (child.dir) child.parent = d.ino;
+    }
+  }
+}
+
+function checkUsed(used: BlockExtent[], sb: SuperblockInfo): BlockExtent[] {
+  used.sort((a, b) => a.start - b.start);
+  for (let i = 0; i < used.length; i++) {
+    const u = used[i];
+    if (u.start < 0 || u.start + u.count > sb.blockCount) throw new CorruptionError('block map', u.start * BLOCK_SIZE, `blocks ${u.start}+${u.count} outside the region`);
+    if (i > 0 && used[i - 1].start + used[i - 1].count > u.start) {
+      throw new CorruptionError('block map', u.start * BLOCK_SIZE, `block ${u.start} used twice`);
+    }
+  }
+  return used;
+}
