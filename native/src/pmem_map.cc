@@ -9,7 +9,9 @@
 //   an existing smaller file is grown sparse to sizeBytes; a larger one is refused (EINVAL:
 //   never shrink an image). Without create, nothing is ever created (ENOENT).
 //   readOnly (regular files): open O_RDONLY and mmap MAP_PRIVATE, so a stray store through a view
-//   never reaches the file; every mutating primitive refuses with EROFS.
+//   never reaches the file; every mutating primitive refuses with EROFS. The kind still says
+//   whether the file is on a DAX fs (a MAP_SYNC probe). A device-DAX device cannot be mapped
+//   privately: read-only there maps it shared and relies on the EROFS checks alone.
 // pmemWindow(id, index) -> ArrayBuffer: an external ArrayBuffer over window `index` (kWindowBytes
 //   each, the last one shorter), made on first use and cached.
 // pmemUnmap(id): detaches every window ArrayBuffer handed out (napi_detach_arraybuffer: views
@@ -93,14 +95,18 @@ static bool GetBool(napi_env env, napi_value v) {
   return b;
 }
 
-// Maps a regular file read-only (private, so stray stores stay in this process).
-static uint8_t* MapReadOnly(const std::string& path, size_t* len, int* err) {
+// Maps a regular file read-only (private, so stray stores stay in this process). *dax tells
+// whether the file lives on a DAX fs (a one-page MAP_SYNC probe mapping succeeds).
+static uint8_t* MapReadOnly(const std::string& path, size_t* len, int* err, bool* dax) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) { *err = errno; return nullptr; }
   struct stat st;
   if (fstat(fd, &st) != 0) { *err = errno; close(fd); return nullptr; }
   *len = static_cast<size_t>(st.st_size);
   if (*len == 0) { *err = EINVAL; close(fd); return nullptr; }
+  void* probe = mmap(nullptr, 4096, PROT_READ, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  *dax = probe != MAP_FAILED;
+  if (*dax) munmap(probe, 4096);
   void* p = mmap(nullptr, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
   *err = errno;
   close(fd);
@@ -200,10 +206,11 @@ static napi_value Map(napi_env env, napi_callback_info info) {
   void* base = nullptr;
   if (read_only && !is_chr) {
     int err = 0;
-    base = MapReadOnly(path, &len, &err);
+    bool dax = false;
+    base = MapReadOnly(path, &len, &err, &dax);
     if (!base) { ThrowErrno(env, err, "pmlogfs: cannot map " + path + " read-only"); return nullptr; }
     s->ours = true;
-    is_pmem = pmem_is_pmem(base, len);
+    is_pmem = dax;  // reports the backing's kind; nothing is ever persisted through this mapping
   } else {
     if (create && !PrepareCreate(env, path, size)) return nullptr;
     bool creating = create && !exists;

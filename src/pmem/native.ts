@@ -56,8 +56,13 @@ export interface PmemNative {
 let cached: PmemNative | null | undefined;
 let loadError: string | undefined;
 
-/** Candidate addon locations: from src/pmem (ts) and dist/src/pmem (compiled). */
+let loadedFrom: string | null = null;
+
+/** Candidate addon locations: $PMLOGFS_NATIVE_ADDON alone when set (a specific build), else
+ * from src/pmem (ts) and dist/src/pmem (compiled). */
 function candidates(): string[] {
+  const forced = process.env.PMLOGFS_NATIVE_ADDON;
+  if (forced) return [path.resolve(forced)];
   const rel = path.join('native', 'build', 'Release', 'pmlogfs_native.node');
   return [path.resolve(__dirname, '..', '..', rel), path.resolve(__dirname, '..', '..', '..', rel)];
 }
@@ -71,6 +76,7 @@ export function pmemNative(): PmemNative | null {
       const mod = require(file) as Partial<PmemNative>;
       if (typeof mod.pmemMap === 'function' && typeof mod.diffLines === 'function') {
         cached = mod as PmemNative;
+        loadedFrom = file;
         return cached;
       }
       loadError = `${file} has no pmem primitives (an old build? run npm run build:native)`;
@@ -79,6 +85,12 @@ export function pmemNative(): PmemNative | null {
     }
   }
   return cached;
+}
+
+/** The file the addon was loaded from (for child processes in tests), or null. */
+export function pmemNativePath(): string | null {
+  pmemNative();
+  return loadedFrom;
 }
 
 /** The addon's pmem part; throws naming why it is missing. */

@@ -4,10 +4,9 @@
 // buffers of every length 0..300 and long ones around the 3-stream block sizes, at odd offsets,
 // comparing all implementations with each other.
 import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32c, crc32cJs, MemoryRegion } from '../../src/pmem';
-import { pmemNative } from '../../src/pmem/native';
+import { pmemNative, pmemNativePath } from '../../src/pmem/native';
 import { prng, randomBytes } from './helpers';
 
 const native = pmemNative();
@@ -60,7 +59,7 @@ describe('CRC32C', () => {
   });
 
   it('the native table fallback (no SSE4.2) gives the same results', () => {
-    const addon = path.resolve(__dirname, '../../native/build/Release/pmlogfs_native.node');
+    const addon = pmemNativePath()!;
     const script = `const n=require(${JSON.stringify(addon)});const r=[];let s=1;` +
       `for(let l=0;l<300;l+=7){const b=Buffer.alloc(l);for(let i=0;i<l;i++){s=(Math.imul(s,1103515245)+12345)>>>0;b[i]=s>>>24;}r.push(n.crc32c(b,0));}` +
       `console.log(JSON.stringify({hw:n.crc32cHardware,r,v:n.crc32c(Buffer.from('123456789'),0)}))`;

@@ -4,17 +4,17 @@
 // trying to lock the same path while we hold it.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/core/errors';
 import { lockImage } from '../../src/pmem';
+import { pmemNativePath } from '../../src/pmem/native';
 import { tempDir } from './helpers';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 function childTriesLock(p: string, shared: boolean): string {
-  const addon = path.resolve(__dirname, '../../native/build/Release/pmlogfs_native.node');
+  const addon = pmemNativePath()!;
   const script = `const n=require(${JSON.stringify(addon)});try{n.lockPath(${JSON.stringify(p)},${!shared});console.log('locked')}catch(e){console.log(e.code)}`;
   return execFileSync(process.execPath, ['-e', script]).toString().trim();
 }
