@@ -100,3 +100,50 @@ describe('ShadowRegion', () => {
     expect(r.mediaImage()[99]).toBe(5);
   });
 });
+
+describe('ShadowRegion against a line-state oracle', () => {
+  // Oracle: media changes only at a fence, and then exactly on the lines flushed since the
+  // previous fence (taking their live contents at the fence).
+  it('a seeded random mix of stores, flushes and fences keeps media, in-flight lines and crash images exact', () => {
+    let seed = 99;
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const size = 3 * 4096 + 100;
+    const r = new ShadowRegion(size);
+    const live = Buffer.alloc(size);
+    const media = Buffer.alloc(size);
+    let flushed = new Set<number>();
+    for (let step = 0; step < 3000; step++) {
+      const op = Math.floor(rand() * 4);
+      const off = Math.floor(rand() * (size - 200));
+      const len = 1 + Math.floor(rand() * 199);
+      if (op <= 1) {
+        const b = Buffer.alloc(len, Math.floor(rand() * 256));
+        r.write(off, b);
+        b.copy(live, off);
+      } else if (op === 2) {
+        r.flush(off, len);
+        for (let l = Math.floor(off / 64); l <= Math.floor((off + len - 1) / 64); l++) flushed.add(l);
+      } else {
+        r.drain();
+        for (const l of flushed) live.copy(media, l * 64, l * 64, Math.min(size, l * 64 + 64));
+        flushed = new Set();
+      }
+      if (step % 50 === 0) {
+        expect(r.mediaImage().equals(media)).toBe(true);
+        const diff: number[] = [];
+        for (let l = 0; l * 64 < size; l++) {
+          if (!live.subarray(l * 64, l * 64 + 64).equals(media.subarray(l * 64, l * 64 + 64))) diff.push(l);
+        }
+        expect(r.inFlightLines()).toEqual(diff);
+        expect(r.flushedLines().sort((a, b) => a - b)).toEqual([...flushed].sort((a, b) => a - b));
+        const chosen = diff.filter(() => rand() < 0.5);
+        const want = Buffer.from(media);
+        for (const l of chosen) live.copy(want, l * 64, l * 64, Math.min(size, l * 64 + 64));
+        expect(r.crashImage(chosen).equals(want)).toBe(true);
+      }
+    }
+  });
+});
