@@ -85,11 +85,12 @@ export interface Fingerprint {
   sha256: string;
 }
 
-/** Size, mtime and content hash of a file (exists: false when missing). */
+/** Size, mtime and content hash of a file (exists: false when missing; no hash for a non-file). */
 export function fingerprint(p: string): Fingerprint {
   if (!fs.existsSync(p)) return { exists: false, size: 0, mtimeMs: 0, sha256: '' };
   const st = fs.statSync(p);
-  return { exists: true, size: st.size, mtimeMs: st.mtimeMs, sha256: createHash('sha256').update(fs.readFileSync(p)).digest('hex') };
+  const sha256 = st.isFile() ? createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '';
+  return { exists: true, size: st.size, mtimeMs: st.mtimeMs, sha256 };
 }
 
 /** A file of `size` bytes from a seeded generator (deterministic garbage). */
