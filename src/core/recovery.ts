@@ -77,7 +77,7 @@ export function replayLog(region: Region, info: InodeInfo): void {
   const pageOf = (off: number) => Math.floor(off / BLOCK_SIZE);
   let block = pageOf(info.logHead);
   if (info.logHead % BLOCK_SIZE !== 0 || block <= 0 || block >= maxBlocks) throw new CorruptionError(where, info.slotOff, `bad log head ${info.logHead}`);
-  if (info.logTail <= info.logHead || info.logTail > region.sizeBytes) throw new CorruptionError(where, info.slotOff, `bad log tail ${info.logTail}`);
+  if (info.logTail % 8 !== 0 || info.logTail % BLOCK_SIZE === 0 || info.logTail % BLOCK_SIZE > LOG_PAGE_DATA_BYTES || info.logTail > region.sizeBytes) throw new CorruptionError(where, info.slotOff, `bad log tail ${info.logTail}`);
   let page = region.read(block * BLOCK_SIZE, BLOCK_SIZE);
   let tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), owner, 0, block);
   if (typeof tail === 'string') throw new CorruptionError(`${where}, page 0`, block * BLOCK_SIZE, tail);
