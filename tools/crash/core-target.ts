@@ -1,0 +1,41 @@
+/**
+ * The crash harness's view of the real core: format with `formatRegion`, mount with
+ * `FileSystem.mount` (recovery included) and the test-only fault switches, name offsets with
+ * fs-layout (./describe-offset), and check with fsck.
+ *
+ * Layer: tools/crash. The only file of the harness that imports the core's implementation.
+ * Times come from a deterministic counter clock so runs are reproducible.
+ *
+ * TODO(issue 6, fsck): `fsck` is a no-op returning [] until src/fsck lands with
+ * `checkFileSystem(region, { repair: 'none' })`; then return its problems here.
+ */
+import { FileSystem } from '../../src/core/filesystem';
+import { formatRegion } from '../../src/core/format';
+import type { Region } from '../../src/pmem/region';
+import { describeOffset, isDataOffset } from './describe-offset';
+import { CrashTarget, FaultSet, MountedFs } from './target';
+
+/** 2 MiB: 512 blocks, room for the multi-extent writes of seq-1, small enough to copy fast. */
+export const CRASH_REGION_BYTES = 2 << 20;
+
+let tick = 1_700_000_000_000_000_000n;
+const clock = (): bigint => (tick += 1_000n);
+
+export function makeCoreTarget(regionBytes = CRASH_REGION_BYTES): CrashTarget {
+  return {
+    regionBytes,
+    format(region: Region): void {
+      formatRegion(region, { label: 'crash', uuid: Buffer.alloc(16, 0xc5), nowNs: clock() });
+    },
+    mount(region: Region, faults: FaultSet): MountedFs {
+      return FileSystem.mount(region, { faults, clock });
+    },
+    fsck(_region: Region): string[] {
+      return []; // TODO(issue 6): checkFileSystem(region, { repair: 'none' }) once src/fsck exists
+    },
+    describeOffset,
+    isDataOffset,
+  };
+}
+
+export const coreTarget: CrashTarget = makeCoreTarget();
