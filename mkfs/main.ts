@@ -42,6 +42,15 @@ async function mkfs(argv: string[], prog: string): Promise<number> {
     return 0;
   }
 
+  // The native addon maps and locks; without it, stop before creating or growing anything.
+  const { requirePmemNative } = await import('../src/pmem/native');
+  try {
+    requirePmemNative();
+  } catch (e) {
+    const first = (e as Error).message.split('\n')[0];
+    const detail = first.replace(/^pmlogfs: /, '') + (first.includes('(') && !first.includes(')') ? ')' : '');
+    throw new CliError(`${detail}; run npm run build:native; nothing was changed`);
+  }
   // An existing target is locked before it is examined, so a mounted image is refused untouched.
   const { inspectTarget } = await import('../tools/cli/target');
   const { lockImageExclusive } = await import('../tools/cli/region');
