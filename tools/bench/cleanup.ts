@@ -23,6 +23,15 @@ export function onCleanup(what: string, fn: () => void): () => void {
   };
 }
 
+/**
+ * Lets pending signals be handled. The runner is synchronous inside each step (spawnSync), and Node
+ * delivers a signal to its handler only when the event loop turns: the runner awaits this between
+ * steps, so Ctrl-C or a kill stops the run (and cleans up) after the current step.
+ */
+export function yieldToSignals(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Runs every registered undo (newest first); reports failures on stderr and goes on. */
 export function cleanupAll(): void {
   while (stack.length > 0) {

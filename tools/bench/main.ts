@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HELP, UsageError, parseArgs } from './args';
 import { buildBinaries, BenchBinaries } from './build';
-import { cleanupAll, onCleanup } from './cleanup';
+import { cleanupAll, onCleanup, yieldToSignals } from './cleanup';
 import { machineInfo, versions } from './machine';
 import { METRICS } from './metrics';
 import { reportMarkdown } from './report/table';
@@ -62,28 +62,29 @@ interface TreeArchive {
 }
 
 /** Runs every selected part `opts.repeat` times on one mounted target; medians; failures become notes. */
-function runRounds(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[]): Figures {
+async function runRounds(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[]): Promise<Figures> {
   const rounds: Figures[] = [];
   for (let r = 0; r < opts.repeat; r++) {
     if (opts.repeat > 1) log(`  round ${r + 1} of ${opts.repeat}`);
     const roundNotes: string[] = [];
-    rounds.push(runParts(dir, opts, bins, tree, roundNotes));
+    rounds.push(await runParts(dir, opts, bins, tree, roundNotes));
     notes.push(...roundNotes.filter((n) => !notes.includes(n)));
   }
   return medianFigures(rounds);
 }
 
 /** Runs every selected part once on one mounted target; failures become notes. */
-function runParts(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[]): Figures {
+async function runParts(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[]): Promise<Figures> {
   const figures: Figures = {};
   const jobs = fioJobs(opts, opts.parts);
   if (jobs.length > 0) {
     log('  fio');
-    const r = runFio(dir, jobs, log);
+    const r = await runFio(dir, jobs, log);
     Object.assign(figures, r.figures);
     notes.push(...r.errors);
   }
   if (opts.parts.includes('meta') || opts.parts.includes('sync')) {
+    await yieldToSignals();
     log('  metadata and fsync loops (meta.c)');
     try {
       const r = runMeta(bins.meta, dir, opts, opts.parts);
@@ -95,6 +96,7 @@ function runParts(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: Tr
     }
   }
   if (tree) {
+    await yieldToSignals();
     log('  untar / re-tar / rm -rf');
     try {
       const r = runTree(dir, tree.archive, tree.files);
@@ -170,12 +172,13 @@ async function runBench(argv: string[]): Promise<void> {
   delete (result.options as { json?: boolean }).json;
 
   for (const target of targets) {
+    await yieldToSignals();
     const notes: string[] = [];
     result.descriptions[target.name] = target.describe();
     log(`bench: ${target.name}: ${target.describe()}`);
     try {
       const dir = target.setup();
-      result.figures[target.name] = runRounds(dir, opts, bins, tree, notes);
+      result.figures[target.name] = await runRounds(dir, opts, bins, tree, notes);
     } catch (e) {
       notes.push(`setup failed: ${(e as Error).message}`);
       log(`  FAILED: ${(e as Error).message}`);

@@ -10,6 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { yieldToSignals } from '../cleanup';
 import { run } from '../sys';
 import { BenchOptions, Figures, PartName } from '../types';
 
@@ -133,10 +134,11 @@ export function pick(job: FioJobStats, from: FioPick): number {
 }
 
 /** Runs the jobs in `dir`, one after the other; returns figures and per-job failures. */
-export function runFio(dir: string, jobs: FioJob[], log: (line: string) => void): { figures: Figures; errors: string[] } {
+export async function runFio(dir: string, jobs: FioJob[], log: (line: string) => void): Promise<{ figures: Figures; errors: string[] }> {
   const figures: Figures = {};
   const errors: string[] = [];
   for (const job of jobs) {
+    await yieldToSignals();
     const file = path.join(dir, job.name);
     const args = [`--name=${job.name}`, `--filename=${file}`, '--output-format=json', ...job.args];
     try {
