@@ -28,6 +28,8 @@ export interface BttFormatOptions extends BttLayoutOptions {
   uuid?: Uint8Array;
   /** UUID of the pmlogfs superblock that holds the BTT (zero = not checked on open). */
   parentUuid?: Uint8Array;
+  /** Called as the map is written (the long part of a big format): map entries done of total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface BttFormatResult {
@@ -48,11 +50,17 @@ export function formatBtt(region: Region, area: BttArea, sectorSize: number, opt
   if (plan.length === 0) throw new FsError('ENOSPC', `BTT area of ${area.size} bytes is too small for one arena of ${sectorSize}-byte sectors`);
   const uuid = Buffer.from(opts.uuid ?? randomUuid());
   const parentUuid = Buffer.from(opts.parentUuid ?? new Uint8Array(16));
-  for (const a of plan) writeArena(region, area.offset + a.rel, a, uuid, parentUuid);
-  return { uuid, sectorSize, externalSectors: plan.reduce((n, a) => n + a.geom.externalNlba, 0), arenas: plan.length };
+  const total = plan.reduce((n, a) => n + a.geom.externalNlba, 0);
+  let done = 0;
+  const progress = (n: number): void => {
+    done += n;
+    opts.onProgress?.(done, total);
+  };
+  for (const a of plan) writeArena(region, area.offset + a.rel, a, uuid, parentUuid, progress);
+  return { uuid, sectorSize, externalSectors: total, arenas: plan.length };
 }
 
-function writeArena(region: Region, base: number, a: PlannedArena, uuid: Buffer, parentUuid: Buffer): void {
+function writeArena(region: Region, base: number, a: PlannedArena, uuid: Buffer, parentUuid: Buffer, progress: (n: number) => void): void {
   const g = a.geom;
   /* map: entry i = zero flag | block i; the rest of the map pages zero */
   const mapEnd = g.mapOff + g.externalNlba * 4;
@@ -62,6 +70,7 @@ function writeArena(region: Region, base: number, a: PlannedArena, uuid: Buffer,
     const buf = Buffer.allocUnsafe(n * 4);
     for (let i = 0; i < n; i++) buf.writeUInt32LE(encodeMapEntry(first + i, 'zero'), i * 4);
     region.copyPersist(base + g.mapOff + first * 4, buf);
+    progress(n);
   }
   /* flog */
   region.zero(base + g.logOff, g.info2Off - g.logOff);
