@@ -103,6 +103,7 @@ export function appendEntries(
       end = pos + LOG_PAGE_DATA_BYTES;
     }
     if (page) e.copy(page, pos - pageBlock * BLOCK_SIZE);
+    else if (faults.skipLogFlush) region.write(pos, e); // test-only fault: stored, never flushed
     else region.copyNoDrain(pos, e);
     pos += e.length;
   }
@@ -111,7 +112,6 @@ export function appendEntries(
     region.drain(); // new pages persistent before they are linked
     for (const [from, to] of links) commitPageLink(region, from, to);
   }
-  if (faults.skipLogFlush) { /* hook point: crash harness */ }
   return { newTail: pos, newHead, newPages };
 }
 
