@@ -37,6 +37,15 @@ export class OpAllocations {
     return this.take(1)[0].start;
   }
 
+  /**
+   * One block for a structure that is linked by its own commit during the operation (a new
+   * inode-table or orphan block): not given back if the operation later fails.
+   */
+  takeLinked(): number {
+    if (this.alloc.freeBlocks() < 1) throw new FsError('ENOSPC', 'no free block');
+    return this.alloc.alloc(1)[0].start;
+  }
+
   /** Blocks to free once the operation has committed. */
   releaseAfterCommit(start: number, count: number): void {
     if (count > 0) this.toRelease.push({ start, count });

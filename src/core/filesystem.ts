@@ -33,7 +33,8 @@ import { NO_FAULTS, type CoreFaults } from './faults';
 import * as data from './file-data';
 import { type InodeInfo, xattrKey } from './inode-info';
 import type { InodeTable } from './inode-table';
-import { makeAllocator, makeIndexFactories } from './index-adapters';
+import { makeAllocator, makeIndexFactories, makeInoAllocator } from './index-adapters';
+import type { InoAllocator } from './index/ino-allocator';
 import { Journal } from './journal';
 import { Op, type OpContext } from './op';
 import type { OrphanList } from './orphans';
@@ -77,7 +78,7 @@ export class FileSystem implements FileSystemApi {
   private readonly table: InodeTable;
   private readonly orphans: OrphanList;
   private readonly allocator: BlockAllocator;
-  private readonly freeInos: number[];
+  private readonly inoAlloc: InoAllocator;
   private readonly ctx: OpContext;
   private readonly factories: IndexFactories;
   private readonly clock: () => bigint;
@@ -106,7 +107,7 @@ export class FileSystem implements FileSystemApi {
     this.table = scan.table;
     this.orphans = scan.orphans;
     this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
-    this.freeInos = scan.freeInos.reverse(); // a stack: lowest number on top
+    this.inoAlloc = makeInoAllocator(this.table.capacity, this.inodes.keys());
     this.ctx = { region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults };
     const freed = this.cleanOrphans();
     this.mountReport = { superblock: read, journalRolledBack: rolledBack, orphansFreed: freed };
@@ -177,12 +178,13 @@ export class FileSystem implements FileSystemApi {
 
   /** Allocate an inode number (growing the table if needed); given back if the op fails. */
   private allocIno(op: Op): number {
-    if (this.freeInos.length === 0) {
-      const first = this.table.grow(op.alloc);
-      for (let i = 30; i >= 0; i--) this.freeInos.push(first + i);
+    let ino = this.inoAlloc.alloc();
+    if (ino === 0) {
+      this.table.grow(op.alloc);
+      this.inoAlloc.grow(this.table.capacity);
+      ino = this.inoAlloc.alloc();
     }
-    const ino = this.freeInos.pop()!;
-    op.undo(() => this.freeInos.push(ino));
+    op.undo(() => this.inoAlloc.free(ino));
     return ino;
   }
 
@@ -255,7 +257,7 @@ export class FileSystem implements FileSystemApi {
         }
       }
       this.inodes.delete(n.ino);
-      this.freeInos.push(n.ino);
+      this.inoAlloc.free(n.ino);
     });
   }
 
@@ -574,7 +576,7 @@ export class FileSystem implements FileSystemApi {
     this.checkMounted();
     const total = this.sb.replicaBlock - this.sb.dataStartBlock;
     const free = this.allocator.freeBlocks();
-    const files = this.inodes.size + this.freeInos.length + free * 31;
+    const files = this.inodes.size + this.inoAlloc.freeCount + free * 31;
     return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: free, files, filesFree: files - this.inodes.size, nameMax: NAME_MAX };
   }
 

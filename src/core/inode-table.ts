@@ -67,7 +67,7 @@ export class InodeTable {
    * a crash after the link leaves an empty, harmless block. Returns the first new ino.
    */
   grow(ops: OpAllocations): number {
-    const blk = ops.takeOne();
+    const blk = ops.takeLinked();
     const index = this.blocks.length;
     const img = Buffer.alloc(BLOCK_SIZE);
     encodeTableHeader(blk, index).copy(img, 0);

@@ -62,7 +62,7 @@ export class OrphanList {
   }
 
   private grow(ops: OpAllocations): void {
-    const blk = ops.takeOne();
+    const blk = ops.takeLinked();
     const img = Buffer.alloc(BLOCK_SIZE);
     encodeOrphanHeader(blk, this.blocks.length).copy(img, 0);
     this.region.copyPersist(blk * BLOCK_SIZE, img);
