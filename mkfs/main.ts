@@ -60,16 +60,13 @@ async function mkfs(argv: string[], prog: string): Promise<number> {
     const plan = planMkfs(req);
     say(report.mkfsHeader(plan));
     const { Progress } = await import('../tools/cli/progress');
-    const { executeMkfs, MKFS_STEPS } = await import('./run');
-    const progress = new Progress(process.stderr, 'Formatting', MKFS_STEPS, quiet);
+    const { executeMkfs } = await import('./run');
     let result;
     try {
-      result = executeMkfs(plan, lock, progress);
+      result = executeMkfs(plan, lock, (label, total) => new Progress(process.stderr, label, total, quiet));
     } catch (e) {
       if (e instanceof CliError) throw e;
       throw new CliError(`formatting ${req.target} failed: ${(e as Error).message}`);
-    } finally {
-      progress.finish();
     }
     if (req.json) process.stdout.write(report.mkfsJson(plan, result));
     say(report.mkfsDone(plan, result));

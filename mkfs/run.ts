@@ -22,16 +22,18 @@ export interface MkfsResult {
   bttUuid: Buffer | null;
 }
 
-/** Number of progress steps `executeMkfs` reports. */
-export const MKFS_STEPS = 3;
+/** Makes the terminal progress line for a long step (`total` units of work). */
+export type ProgressFactory = (label: string, total: number) => Progress;
 
-/** Format per `plan`; the caller holds `lock` for an existing target (null: take it here). */
-export function executeMkfs(plan: MkfsPlan, lock: ImageLock | null, progress: Progress): MkfsResult {
+/**
+ * Format per `plan`; the caller holds `lock` for an existing target (null: take it here).
+ * The long work, the BTT map of a large sector-mode region, reports progress.
+ */
+export function executeMkfs(plan: MkfsPlan, lock: ImageLock | null, makeProgress: ProgressFactory): MkfsResult {
   const path = plan.request.target;
   sizeFile(plan);
   const held = lock ?? lockImageExclusive(path);
   try {
-    progress.update(1);
     const region = openImage(path, { readOnly: false });
     try {
       if (region.sizeBytes !== plan.sizeBytes) {
@@ -40,15 +42,18 @@ export function executeMkfs(plan: MkfsPlan, lock: ImageLock | null, progress: Pr
       let bttUuid: Buffer | null = null;
       if (plan.sector) {
         region.zero(0, BLOCK_SIZE); // no superblock may name the BTT while it is half written
-        bttUuid = writeBtt(region, plan.sector, plan.uuid).uuid;
+        const progress = makeProgress('Writing the BTT map', plan.sector.sectors);
+        try {
+          bttUuid = writeBtt(region, plan.sector, plan.uuid, (done) => progress.update(done)).uuid;
+        } finally {
+          progress.finish();
+        }
       }
-      progress.update(2);
       const layout = formatRegion(region, {
         mode: plan.request.mode, sectorSize: plan.request.sectorSize ?? undefined,
         label: plan.request.label, uuid: plan.uuid,
       });
       if (layout.blockCount !== plan.layout.blockCount) throw new Error(`formatted ${layout.blockCount} blocks, planned ${plan.layout.blockCount}`);
-      progress.update(3);
       return { bttUuid };
     } finally {
       region.close();

@@ -65,7 +65,9 @@ export function sectorMinRegionBytes(sectorSize: number): number {
 }
 
 /** Lays the BTT out (the BTT part's formatBtt), tied to the superblock by `parentUuid`. */
-export function writeBtt(region: Region, plan: SectorPlan, parentUuid: Buffer): { uuid: Buffer; sectors: number; arenas: number } {
-  const r = formatBtt(region, plan.area, plan.sectorSize, { parentUuid });
+export function writeBtt(
+  region: Region, plan: SectorPlan, parentUuid: Buffer, onProgress?: (done: number, total: number) => void,
+): { uuid: Buffer; sectors: number; arenas: number } {
+  const r = formatBtt(region, plan.area, plan.sectorSize, { parentUuid, onProgress });
   return { uuid: r.uuid, sectors: r.externalSectors, arenas: r.arenas };
 }

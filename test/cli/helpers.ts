@@ -43,7 +43,7 @@ export async function runInProcess(main: (argv: string[]) => Promise<number>, ar
 export interface CompiledCli {
   root: string;
   /** Runs bin/<name> (a copy of the real launcher, over the private build) as a child process. */
-  run(bin: 'mkfs.pmlogfs' | 'pmlogfs', args: string[], cwd?: string): RunResult;
+  run(bin: 'mkfs.pmlogfs' | 'pmlogfs', args: string[], env?: Record<string, string>): RunResult;
   binPath(bin: 'mkfs.pmlogfs' | 'pmlogfs'): string;
   cleanup(): void;
 }
@@ -66,9 +66,9 @@ export function compileCli(): CompiledCli {
   return {
     root,
     binPath,
-    run(bin, args, cwd): RunResult {
+    run(bin, args, env): RunResult {
       const p = spawnSync(process.execPath, [binPath(bin), ...args], {
-        encoding: 'utf8', cwd, env: { ...process.env, PMLOGFS_FORCE_PMEM: '' },
+        encoding: 'utf8', env: { ...process.env, PMLOGFS_FORCE_PMEM: '', ...env },
       });
       return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr };
     },

@@ -146,6 +146,35 @@ describe('mkfs sizes, dry run, force and locks', () => {
   });
 });
 
+describe('mkfs progress and missing pieces', () => {
+  it('draws no progress in a pipe', () => {
+    const r = cli.run('mkfs.pmlogfs', ['-m', 'sector', '-s', '64M', img('pipe.img')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('\r');
+  });
+
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)('draws the BTT map progress on a terminal (skipped when util-linux script(1) is missing)', () => {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli.binPath('mkfs.pmlogfs'))} -m sector -s 64M ${JSON.stringify(img('tty.img'))}`;
+    const p = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    expect(p.status, p.stdout).toBe(0);
+    expect(p.stdout).toMatch(/\rWriting the BTT map: 100%/);
+    expect(p.stdout).toMatch(/\rWriting the BTT map: done/);
+    const quiet = spawnSync('script', ['-qec', `${cmd.replace('tty.img', 'tty-q.img')} -q`, '/dev/null'], { encoding: 'utf8' });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).toBe('');
+  });
+
+  it('stops before creating anything when the native addon cannot load', () => {
+    const f = img('no-native.img');
+    const r = cli.run('mkfs.pmlogfs', ['-s', '1M', f], { PMLOGFS_NATIVE_ADDON: path.join(dir, 'missing.node') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/native addon is not available.*nothing was changed/);
+    expect(fs.existsSync(f)).toBe(false);
+  });
+});
+
 describe('mkfs startup', () => {
   it('--help and -V exit 0 without loading the core, the BTT or the native addon', () => {
     const r = cli.run('mkfs.pmlogfs', ['--help']);
