@@ -97,6 +97,11 @@ export class Op {
       else tails.push({ address: info.slotOff + INODE.off.logTail, newValue: BigInt(r.newTail) });
       results.push({ info, entries, tail: r.newTail, head: r.newHead, pages: r.newPages });
     }
+    if (faults.commitTailBeforePersist && tails.length === 1 && this.words.length === 0) {
+      // test-only fault: the tail store rides the same fence as its entries (no ordering)
+      region.writeU64(tails[0].address, tails[0].newValue);
+      region.flush(tails[0].address, 8);
+    }
     region.drain();
     markCommitted();
     const all = [...tails, ...this.words];
