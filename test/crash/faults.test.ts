@@ -39,3 +39,9 @@ describe('every fault switch is caught by the harness', () => {
     expect(v.lines!.join(' ')).toMatch(/log page \d+ of ino \d+/);
   });
 });
+
+describe('commitTailBeforePersist', () => {
+  it('a tail committed in the same fence as its entries recovers to a torn log', () => {
+    expectCaught(['setattr/chmod', 'write/append'], { commitTailBeforePersist: true }, ['recovery-failed', 'state']);
+  });
+});
