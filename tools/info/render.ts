@@ -65,20 +65,23 @@ export function renderInfo(r: InfoReport): string {
     }
   }
   out.push(formatKeyValues(rows));
-  for (const a of r.sector?.btt?.arenas ?? []) {
-    out.push(`\nBTT arena ${a.index}:\n`);
-    out.push(formatKeyValues([
-      ['  Offset', `${a.offset} (0x${a.offset.toString(16)}), ${formatSize(a.sizeBytes)}`],
-      ['  Version', a.version],
-      ['  Flags', list(a.flags)],
-      ['  Sectors', `${a.sectors} (first sector ${a.firstSector})`],
-      ['  Internal blocks', `${a.internalBlocks} of ${a.internalBlockSize} bytes`],
-      ['  Lanes (free blocks)', a.lanes],
-      ['  Data / map / flog', `0x${a.dataOffset.toString(16)} / 0x${a.mapOffset.toString(16)} / 0x${a.flogOffset.toString(16)}`],
-      ['  Backup info block', `0x${a.backupInfoOffset.toString(16)}`],
-      ['  Info block used', a.infoSource + (a.infoProblem ? ` (${a.infoProblem})` : '')],
-    ]));
-  }
+  for (const a of r.sector?.btt?.arenas ?? []) out.push(renderArena(a));
   out.push(`\nBlock map:\n${formatBlockMap(r.layout)}`);
   return out.join('');
+}
+
+type Arena = NonNullable<NonNullable<InfoReport['sector']>['btt']>['arenas'][number];
+
+function renderArena(a: Arena): string {
+  return `\nBTT arena ${a.index}:\n` + formatKeyValues([
+    ['  Offset', `${a.offset} (0x${a.offset.toString(16)}), ${formatSize(a.sizeBytes)}`],
+    ['  Version', a.version],
+    ['  Flags', list(a.flags)],
+    ['  Sectors', `${a.sectors} (first sector ${a.firstSector})`],
+    ['  Internal blocks', `${a.internalBlocks} of ${a.internalBlockSize} bytes`],
+    ['  Lanes (free blocks)', a.lanes],
+    ['  Data / map / flog', `0x${a.dataOffset.toString(16)} / 0x${a.mapOffset.toString(16)} / 0x${a.flogOffset.toString(16)}`],
+    ['  Backup info block', `0x${a.backupInfoOffset.toString(16)}`],
+    ['  Info block used', a.infoSource + (a.infoProblem ? ` (${a.infoProblem})` : '')],
+  ]);
 }
