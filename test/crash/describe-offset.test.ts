@@ -12,7 +12,7 @@ import {
 } from '../../fs-layout';
 import { formatRegion } from '../../src/core/format';
 import { MemoryRegion } from '../../src/pmem/memory-region';
-import { describeOffset, isDataOffset } from '../../tools/crash/describe-offset';
+import { describeLine, describeOffset, isDataOffset } from '../../tools/crash/describe-offset';
 
 describe('describeOffset on a formatted image', () => {
   const region = new MemoryRegion(1 << 20);
@@ -42,5 +42,14 @@ describe('describeOffset on a formatted image', () => {
     expect(isDataOffset(region, FS_ROOT_LOG_BLOCK * BLOCK_SIZE)).toBe(false);
     expect(isDataOffset(region, 0)).toBe(false);
     expect(isDataOffset(region, last * BLOCK_SIZE)).toBe(false);
+  });
+});
+
+describe('describeLine', () => {
+  it('names the first and last field a 64-byte line covers', () => {
+    const region = new MemoryRegion(1 << 20);
+    formatRegion(region, {});
+    const root = FS_INODE_TABLE_BLOCK * BLOCK_SIZE + ITB_HEADER_SIZE;
+    expect(describeLine(region, root)).toMatch(/inode slot 0 = ino 1, field state \.\. createTimeNs$/);
   });
 });

@@ -12,7 +12,7 @@
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import type { Region } from '../../src/pmem/region';
-import { describeOffset, isDataOffset } from './describe-offset';
+import { describeLine, isDataOffset } from './describe-offset';
 import { CrashTarget, FaultSet, MountedFs } from './target';
 
 /** 2 MiB: 512 blocks, room for the multi-extent writes of seq-1, small enough to copy fast. */
@@ -33,7 +33,7 @@ export function makeCoreTarget(regionBytes = CRASH_REGION_BYTES): CrashTarget {
     fsck(_region: Region): string[] {
       return []; // TODO(issue 6): checkFileSystem(region, { repair: 'none' }) once src/fsck exists
     },
-    describeOffset,
+    describeOffset: (region, off) => describeLine(region, off),
     isDataOffset,
   };
 }

@@ -89,3 +89,14 @@ export function isDataOffset(region: Region, off: number): boolean {
   if (block < FS_DATA_START_BLOCK || block >= blockCount - 1) return false;
   return blockKind(region, block * BLOCK_SIZE) === 'other';
 }
+
+/** The structure(s) a 64-byte line starting at `off` covers: "…, field state .. logTail". */
+export function describeLine(region: Region, off: number, lineBytes = 64): string {
+  const first = describeOffset(region, off);
+  const last = describeOffset(region, off + lineBytes - 1);
+  if (first === last) return first;
+  const i = first.lastIndexOf(', field ');
+  const j = last.lastIndexOf(', field ');
+  if (i > 0 && j > 0 && first.slice(0, i) === last.slice(0, j)) return `${first} .. ${last.slice(j + ', field '.length)}`;
+  return `${first} | ${last}`;
+}

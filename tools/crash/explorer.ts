@@ -95,12 +95,17 @@ export class Explorer {
   private examine(image: Buffer, fence: number, s: LineSubset, viaRecoveryCrash: boolean, crashRecovery: boolean): void {
     const region = ShadowRegion.fromImage(image);
     let fs: MountedFs;
+    const problemsBefore = this.problems.length;
+    const seenBefore = crashRecovery ? new Set(this.seen.keys()) : null;
     const removeHook = crashRecovery
       ? region.onFence((r, f) => this.atRecoveryFence(r, f, fence, s))
       : () => undefined;
     try {
       fs = this.stats.time('mount', () => this.target.mount(region, this.opts.faults));
     } catch (e) {
+      // the image itself does not recover: crashes inside that recovery add only noise
+      this.problems.length = problemsBefore;
+      if (seenBefore) for (const k of [...this.seen.keys()]) if (!seenBefore.has(k)) this.seen.delete(k);
       this.problem(viaRecoveryCrash ? 'recovery-crash' : 'recovery-failed', fence, s, errText(e));
       return;
     } finally {

@@ -40,7 +40,7 @@ export interface CrashTarget {
   mount(region: Region, faults: FaultSet): MountedFs;
   /** Problems fsck finds on an unmounted region ([] = clean); a no-op until src/fsck lands. */
   fsck(region: Region): string[];
-  /** Which structure holds region offset `off` ("inode table block 0 slot 3", "data block 812"). */
+  /** Which structure(s) the 64-byte line at `off` covers ("inode table block 0 slot 3", "data block 812"). */
   describeOffset(region: Region, off: number): string;
   /** True when `off` lies in a file data block (such lines are crash-tested as one unit per run). */
   isDataOffset(region: Region, off: number): boolean;
