@@ -173,3 +173,37 @@ describe('info in sector mode', () => {
     expect(human.stdout).toMatch(/BTT:\s+unreadable: /);
   });
 });
+
+describe('info after the core has used the image', () => {
+  it('shows the mount count, clean state, inodes in use and an idle journal', async () => {
+    const { openRegion } = await import('../../src/pmem/native-region');
+    const { FileSystem } = await import('../../src/core/filesystem');
+    const f = await formatted([], '4M');
+    const before = await infoJson(f);
+    expect(before.fs).toMatchObject({ inodeTableBlocks: 1, inodeSlots: 31, inodesInUse: 1, inodeTableProblem: null, journal: 'idle' });
+    const region = openRegion(f);
+    const fsys = FileSystem.mount(region);
+    for (let i = 0; i < 40; i++) fsys.mkdir(1, Buffer.from(`d${i}`), 0o755, { uid: 0, gid: 0 });
+    const mounted = await infoJson(f);
+    expect(mounted.state).toMatchObject({ clean: false, mountCount: 1 });
+    expect(mounted.state.lastMount).not.toBe('never');
+    fsys.unmount();
+    region.close();
+    const after = await infoJson(f);
+    expect(after.state).toMatchObject({ clean: true, mountCount: 1 });
+    expect(after.fs).toMatchObject({ inodeTableBlocks: 2, inodeSlots: 62, inodesInUse: 41, inodeTableProblem: null, journal: 'idle' });
+  });
+});
+
+describe('info on damaged fs-mode metadata', () => {
+  it('a bad inode table block or journal is reported, not a crash', async () => {
+    const f = await formatted();
+    const j0 = await infoJson(f);
+    patch(f, j0.fs.inodeTableBlock * BLOCK_SIZE, Buffer.from('JUNK'));
+    patch(f, j0.fs.journalBlock * BLOCK_SIZE + 8, Buffer.from('JUNK'));
+    const j = await infoJson(f);
+    expect(j.fs.inodeTableProblem).toMatch(/table block 0 at block 3: bad inode table block magic/);
+    expect(j.fs.journal).toMatch(/^unreadable: bad journal magic/);
+    expect((await runInProcess(info, [f])).stdout).toMatch(/Inode table:\s+0 block\(s\).*walk stopped/);
+  });
+});

@@ -20,6 +20,7 @@ import { CliError } from '../cli/errors';
 import { formatTimeNs } from '../cli/output';
 import { probeSignatures } from '../cli/probe';
 import { openImage } from '../cli/region';
+import { readFsStats, type FsStats } from './fs-stats';
 import { ReadOnlyTarget, inspectTarget } from '../cli/target';
 import { formatUuid } from '../cli/uuid';
 
@@ -58,7 +59,7 @@ export interface InfoReport {
     rootIno: number;
     dataStartBlock: number;
     allocatableBlocks: number;
-  } | null;
+  } & FsStats | null;
   sector: SectorInfo | null;
   layout: BlockMapRow[];
   warnings: string[];
@@ -185,6 +186,7 @@ function buildReport(path: string, region: Region, r: SuperblockRead): InfoRepor
         journalBlock: sb.journalBlock, orphanBlock: sb.orphanBlock, inodeTableBlock: sb.inodeTableBlock,
         inodeSize: sb.inodeSize, inodesPerTableBlock: sb.inodesPerTableBlock, rootIno: sb.rootIno,
         dataStartBlock: sb.dataStartBlock, allocatableBlocks: sb.replicaBlock - sb.dataStartBlock,
+        ...readFsStats(region, sb),
       }
       : null,
     sector: sb.mode === 'sector' && sb.btt ? readSector(region, sb.btt, sb.uuid) : null,

@@ -47,6 +47,9 @@ export function renderInfo(r: InfoReport): string {
       ['Orphan list block', r.fs.orphanBlock],
       ['First allocatable block', r.fs.dataStartBlock],
       ['Allocatable blocks', r.fs.allocatableBlocks],
+      ['Inode table', `${r.fs.inodeTableBlocks} block(s), ${r.fs.inodeSlots} slots, ${r.fs.inodesInUse} in use` +
+        (r.fs.inodeTableProblem ? ` (walk stopped: ${r.fs.inodeTableProblem})` : '')],
+      ['Journal', r.fs.journal],
     );
   }
   if (r.sector) {
