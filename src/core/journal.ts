@@ -10,6 +10,7 @@
 import { BLOCK_SIZE, JOURNAL, JOURNAL_COMMITTED, JOURNAL_GEN_SHIFT, JOURNAL_IDLE, journalState } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import { assert } from './assert';
+import { NO_FAULTS, type CoreFaults } from './faults';
 import { encodeJournalBody } from './meta-codec';
 
 /** One commit word a journaled operation changes. */
@@ -30,7 +31,7 @@ export class Journal {
    * Make `changes` happen atomically: all or (after a crash and recovery) none. Every entry the
    * words point to must already be persistent.
    */
-  run(changes: readonly WordChange[]): void {
+  run(changes: readonly WordChange[], faults: CoreFaults = NO_FAULTS): void {
     const seen = new Set<number>();
     for (const c of changes) {
       assert(c.address % 8 === 0 && !seen.has(c.address), () => `journal word ${c.address} misaligned or repeated`);
@@ -38,6 +39,8 @@ export class Journal {
     }
     const g = this.generation + 1n;
     const records = changes.map((c) => ({ address: c.address, oldValue: this.region.readBigU64(c.address) }));
+    // test-only fault: the first word (a log tail) is left out of the journal, so rollback misses it
+    if (faults.journalOmitOneWord && records.length > 1) records.shift();
     const body = encodeJournalBody(this.block, g, records);
     this.region.copyPersist(this.off + JOURNAL.off.magic, body);
     commitJournal(this.region, this.off, journalState(g, JOURNAL_COMMITTED)); // the commit point

@@ -109,7 +109,7 @@ export class Op {
       const t = results.find((x) => !this.created.has(x.info))!;
       commitLogTail(region, t.info.slotOff, t.tail); // THE COMMIT (single inode)
     } else if (all.length > 0) {
-      journal.run(all); // THE COMMIT (multi-inode): the journal's COMMITTED state
+      journal.run(all, faults); // THE COMMIT (multi-inode): the journal's COMMITTED state
     }
     for (const r of results) {
       r.info.logTail = r.tail;
