@@ -21,7 +21,7 @@ function run(names: string[], faults: FaultSet): RunStats {
     if (!w) throw new Error(`no seq-1 case ${n}`);
     return w;
   });
-  return runSuite(coreTarget, ws, { ...FAST, faults });
+  return runSuite(coreTarget, ws, { ...FAST, faults, usability: false });
 }
 
 function expectCaught(names: string[], faults: FaultSet, kinds: ViolationKind[]): void {
@@ -43,5 +43,11 @@ describe('every fault switch is caught by the harness', () => {
 describe('commitTailBeforePersist', () => {
   it('a tail committed in the same fence as its entries recovers to a torn log', () => {
     expectCaught(['setattr/chmod', 'write/append'], { commitTailBeforePersist: true }, ['recovery-failed', 'state']);
+  });
+});
+
+describe('journalOmitOneWord', () => {
+  it('a rename whose journal misses one tail rolls back to a mixed state', () => {
+    expectCaught(['rename/file-across-dirs'], { journalOmitOneWord: true }, ['state', 'leak', 'recovery-failed']);
   });
 });
