@@ -4,10 +4,12 @@
  * a BTT (an arena info block "BTT_ARENA_INFO\0" at 0 or 4 KiB, as Linux and pmlogfs sector mode
  * place it), ext2/3/4, XFS, and PMDK pools. Read-only.
  *
- * Layer: fronts (tools/cli). The pmlogfs magic comes from fs-layout/; the foreign signatures are
- * other projects' formats and are defined here, each with its source.
+ * Layer: fronts (tools/cli). The pmlogfs and BTT signatures come from fs-layout/ (the BTT's is
+ * Linux's, Documentation/nvdimm/btt.txt); the other formats are other projects' and are defined
+ * here, each with its source.
  */
 import { SB_MAGIC } from '../../fs-layout/superblock';
+import { BTT_SIGNATURE } from '../../fs-layout/btt';
 import { BLOCK_SIZE } from '../../fs-layout/constants';
 import type { ReadOnlyTarget } from './target';
 
@@ -20,8 +22,6 @@ export interface Signature {
   offset: number;
 }
 
-/** Linux Documentation/nvdimm/btt.txt: `sig` of the arena info block, 16 bytes. */
-export const BTT_SIGNATURE = Buffer.from('BTT_ARENA_INFO\0', 'latin1');
 /** Where an arena info block is looked for: 0, and 4 KiB (Linux's initial offset; pmlogfs's bttOffset). */
 const BTT_PROBE_OFFSETS = [0, 4096];
 
