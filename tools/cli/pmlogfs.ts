@@ -30,7 +30,10 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`pmlogfs ${packageVersion()}\n`);
     return;
   }
-  const sub = SUBCOMMANDS[cmd];
+  // mount(8) with type fuse.pmlogfs (and fstab) goes through mount.fuse3, which runs
+  // `pmlogfs SOURCE DIR -o OPTS`: a first argument that is a path means `mount`.
+  const sub = SUBCOMMANDS[cmd] ?? (cmd.includes('/') && rest.length >= 1 ? SUBCOMMANDS.mount : undefined);
+  if (sub === SUBCOMMANDS.mount && !SUBCOMMANDS[cmd]) rest.unshift(cmd);
   if (!sub) {
     process.stderr.write(`pmlogfs: unknown command '${cmd}'\n${usage()}\n`);
     process.exitCode = 16;
