@@ -536,6 +536,13 @@ export class FileSystem implements FileSystemApi {
     if (buf.length === 0) return 0;
     if (offset >= MAX_FILE_SIZE) err('EFBIG', `write at ${offset}`);
     const len = Math.min(buf.length, MAX_FILE_SIZE - offset);
+    if (this.faults.freeBeforeCommit) {
+      // test-only fault: the blocks being overwritten go back to the allocator before the commit
+      const lo = Math.floor(offset / BLOCK_SIZE) * BLOCK_SIZE;
+      for (const p of n.extents!.pieces(lo, Math.ceil((offset + len) / BLOCK_SIZE) * BLOCK_SIZE)) {
+        if (p.value) this.allocator.free(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
+      }
+    }
     this.run((op) => data.stageWrite(this.region, op, n, offset, buf.subarray(0, len)));
     return len;
   }
