@@ -53,3 +53,11 @@ describe('describeLine', () => {
     expect(describeLine(region, root)).toMatch(/inode slot 0 = ino 1, field state \.\. createTimeNs$/);
   });
 });
+
+describe('describeLine on data', () => {
+  it('gives a byte range inside one data block', () => {
+    const region = new MemoryRegion(1 << 20);
+    formatRegion(region, {});
+    expect(describeLine(region, (FS_DATA_START_BLOCK + 2) * BLOCK_SIZE + 128)).toMatch(/^data block \d+ .*, bytes 128\.\.191$/);
+  });
+});

@@ -51,3 +51,17 @@ describe('journalOmitOneWord', () => {
     expectCaught(['rename/file-across-dirs'], { journalOmitOneWord: true }, ['state', 'leak', 'recovery-failed']);
   });
 });
+
+describe('forgetOrphan', () => {
+  it('an unlinked open file left off the orphan list leaks after a crash', () => {
+    expectCaught(['unlink/open-file'], { forgetOrphan: true }, ['leak', 'fsck']);
+  });
+});
+
+describe('freeBeforeCommit', () => {
+  it('blocks freed before the commit are reused in place, so a crash shows neither state', () => {
+    expectCaught(['write/unaligned-overwrite', 'write/small-inline'], { freeBeforeCommit: true }, ['state', 'op-threw']);
+    const kinds = new Set(run(['write/unaligned-overwrite'], { freeBeforeCommit: true }).violations.map((v) => v.kind));
+    expect(kinds.has('state')).toBe(true);
+  });
+});

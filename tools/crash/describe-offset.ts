@@ -98,5 +98,8 @@ export function describeLine(region: Region, off: number, lineBytes = 64): strin
   const i = first.lastIndexOf(', field ');
   const j = last.lastIndexOf(', field ');
   if (i > 0 && j > 0 && first.slice(0, i) === last.slice(0, j)) return `${first} .. ${last.slice(j + ', field '.length)}`;
+  const bi = first.lastIndexOf(', byte ');
+  const bj = last.lastIndexOf(', byte ');
+  if (bi > 0 && bj > 0 && first.slice(0, bi) === last.slice(0, bj)) return `${first.slice(0, bi)}, bytes ${first.slice(bi + 7)}..${last.slice(bj + 7)}`;
   return `${first} | ${last}`;
 }

@@ -101,6 +101,8 @@ class WorkloadRun {
       error = applyOp(this.fs, this.ctx, op).error;
     } catch (e) {
       this.violation(kindOf, { kind: 'op-threw', step: i, op: opText, detail: errText(e) });
+      // still judge the crash images seen before the throw: against the pre-state only
+      if (test) this.judge(kindOf, i, opText, explorer, pre, pre);
       return null;
     } finally {
       remove();
