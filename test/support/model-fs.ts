@@ -699,6 +699,18 @@ export class ModelFs implements FileSystemApi {
     return this.inodes.size;
   }
 
+  /** Is `ino` a live inode (linked, or unlinked but open)? */
+  has(ino: Ino): boolean {
+    return this.inodes.has(ino);
+  }
+
+  /** A directory's entries (name, ino) in cookie order, without touching atime (test walks). */
+  peekEntries(ino: Ino): { name: Buffer; ino: Ino }[] {
+    const d = this.inodes.get(ino);
+    if (!d?.entries) return [];
+    return [...d.entries.values()].map((e) => ({ name: Buffer.from(e.name), ino: e.ino }));
+  }
+
   /** Open references held on `ino` (0 if free). */
   refCount(ino: Ino): number {
     return this.inodes.get(ino)?.refs ?? 0;
