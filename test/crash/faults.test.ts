@@ -65,3 +65,9 @@ describe('freeBeforeCommit', () => {
     expect(kinds.has('state')).toBe(true);
   });
 });
+
+describe('inPlaceUpdate', () => {
+  it('a dentry or link count made live outside the journal shows a half-done link/unlink', () => {
+    expectCaught(['link/across-dirs', 'unlink/hard-linked'], { inPlaceUpdate: true }, ['state', 'leak']);
+  });
+});
