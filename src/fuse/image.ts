@@ -26,6 +26,7 @@ export interface MountedFileSystem {
 export interface OpenImageOptions {
   readOnly: boolean;
   forcePmem: boolean;
+  atime?: 'relatime' | 'strictatime' | 'noatime';
 }
 
 export interface OpenedImage {
@@ -59,7 +60,9 @@ export function openImage(device: string, opts: OpenImageOptions): OpenedImage {
   let region: NativeRegion | undefined;
   try {
     try {
-      region = openRegion(device, { readOnly: opts.readOnly, forcePmem: opts.forcePmem });
+      // Mapped writable even for `ro`: the core records the mount in the superblock state; the
+      // adapter refuses every change and atime is off, so no file system content changes.
+      region = openRegion(device, { forcePmem: opts.forcePmem });
     } catch (e) {
       throw new ImageRefusal(`${device}: cannot map: ${(e as Error).message}`);
     }
@@ -122,7 +125,7 @@ function mountFsMode(region: NativeRegion, opts: OpenImageOptions, device: strin
   if (!core.FileSystem) throw new ImageRefusal('the core file system is not available in this build');
   let fs: CoreFileSystem;
   try {
-    fs = core.FileSystem.mount(region, { readOnly: opts.readOnly });
+    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime') });
   } catch (e) {
     if (e instanceof CorruptionError || e instanceof FsError) throw new ImageRefusal(`${device}: cannot mount: ${e.message}`);
     throw e;

@@ -22,6 +22,8 @@ export interface MountSettings {
   forcePmem: boolean;
   /** Kernel mount flags passed through libfuse (nosuid, nodev, noexec, noatime, ...). */
   kernel: string[];
+  /** The core's atime policy (relatime by default; `ro` forces noatime so nothing is written). */
+  atime: 'relatime' | 'strictatime' | 'noatime';
 }
 
 export class MountOptionError extends Error {
@@ -31,14 +33,14 @@ export class MountOptionError extends Error {
   }
 }
 
-const KERNEL_FLAGS = new Set(['nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'noatime', 'nodiratime', 'dirsync', 'sync', 'async']);
-const IGNORED = new Set(['defaults', 'auto', 'noauto', 'user', 'nouser', 'users', 'owner', 'group', '_netdev', 'nofail', 'rw', 'atime', 'relatime', 'default_permissions', 'loop']);
+const KERNEL_FLAGS = new Set(['nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'nodiratime', 'dirsync', 'sync', 'async']);
+const IGNORED = new Set(['defaults', 'auto', 'noauto', 'user', 'nouser', 'users', 'owner', 'group', '_netdev', 'nofail', 'rw', 'default_permissions', 'loop']);
 const MAX_WRITE = 1 << 20;
 
 export function defaultSettings(isRoot = process.getuid?.() === 0): MountSettings {
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
-    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [],
+    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime',
   };
 }
 
@@ -75,6 +77,12 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
     case 'writeback_cache': needNone(); s.writebackCache = true; return;
     case 'no_writeback_cache': needNone(); s.writebackCache = false; return;
     case 'forcepmem': needNone(); s.forcePmem = true; return;
+    case 'noatime': needNone(); s.atime = 'noatime'; s.kernel.push('noatime'); return;
+    case 'relatime': case 'atime': needNone(); s.atime = 'relatime'; return;
+    case 'strictatime': needNone(); s.atime = 'strictatime'; return;
+    case 'subtype': // mount.fuse3 may pass it for type fuse.pmlogfs
+      if (val !== 'pmlogfs') throw new MountOptionError(`mount option 'subtype' must be pmlogfs, got '${opt}'`);
+      return;
     case 'entry_timeout': s.entryTimeoutS = seconds(); return;
     case 'attr_timeout': s.attrTimeoutS = seconds(); return;
     case 'fsname':

@@ -1,0 +1,116 @@
+/**
+ * Helpers for the FUSE tests: mount targets and shell runs.
+ *
+ * Two kinds of target, both real FUSE mounts (the tests are root; /dev/fuse works):
+ * - `mountModel()`: the in-memory ModelFs (test/support) served by the adapter IN THIS PROCESS.
+ *   So the tests touch the mount only asynchronously (node:fs/promises, child processes): a
+ *   synchronous call would block the very loop that serves it.
+ * - `mountImage()`: a real image (mkfs.pmlogfs, forced-PM file in /dev/shm or tmp) mounted by the
+ *   compiled `pmlogfs mount` in its own background process, unmounted by `pmlogfs umount`.
+ * Every mount is remembered and `unmountAll()` (afterAll) clears what is left with
+ * `fusermount3 -u -z`, so a failing test never leaves a mount behind.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { parseMountOptions } from '../../src/fuse/options';
+import { serve } from '../../src/fuse/session';
+import { ModelFs } from '../support/model-fs';
+import { compileCli, type CompiledCli, REPO } from '../cli/helpers';
+
+const execFileP = promisify(execFile);
+
+export interface Target {
+  kind: 'model' | 'image';
+  mnt: string;
+  /** Unmounts (cleanly) and waits for it. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<string>();
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Runs `sh -c script` asynchronously; rejects with stderr on a non-zero exit. */
+export async function sh(script: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  try {
+    const r = await execFileP('sh', ['-c', script], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20 });
+    return r.stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`sh -c failed: ${script}\n${err.stderr ?? ''}${err.stdout ?? ''}${err.message}`);
+  }
+}
+
+/** The in-memory model mounted in this process. */
+export async function mountModel(options: string[] = []): Promise<Target & { model: ModelFs }> {
+  const mnt = tmpDir('pmlogfs-fuse-model-');
+  const model = new ModelFs();
+  const served = serve(model, mnt, parseMountOptions(options, true), 'model', 0, () => undefined);
+  live.add(mnt);
+  return {
+    kind: 'model', mnt, model,
+    async stop(): Promise<void> {
+      await execFileP('fusermount3', ['-u', mnt]).catch(() => undefined);
+      served.stop();
+      live.delete(mnt);
+    },
+  };
+}
+
+let cli: CompiledCli | undefined;
+export function compiled(): CompiledCli {
+  cli ??= compileCli();
+  return cli;
+}
+
+/** True when the core file system exists in this checkout (fs-mode images can be mounted). */
+export function coreAvailable(): boolean {
+  return fs.existsSync(path.join(REPO, 'src', 'core', 'filesystem.ts'));
+}
+
+/** A fresh forced-PM image file (in /dev/shm when there is room). */
+export function newImage(sizeArg = '256M', extra: string[] = []): string {
+  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const dir = fs.mkdtempSync(path.join(base, 'pmlogfs-fuse-img-'));
+  const img = path.join(dir, 'pm.img');
+  const r = compiled().run('mkfs.pmlogfs', ['-q', '-s', sizeArg, ...extra, img]);
+  if (r.code !== 0) throw new Error(`mkfs.pmlogfs failed: ${r.stderr}`);
+  return img;
+}
+
+export function runPmlogfs(args: string[]): { code: number; stdout: string; stderr: string } {
+  const p = spawnSync(process.execPath, [compiled().binPath('pmlogfs'), ...args], { encoding: 'utf8', env: { ...process.env, PMLOGFS_FORCE_PMEM: '1' } });
+  return { code: p.status ?? -1, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** A real image mounted by the compiled `pmlogfs mount` (background daemon). */
+export async function mountImage(img: string, options = 'forcepmem'): Promise<Target> {
+  const mnt = tmpDir('pmlogfs-fuse-mnt-');
+  const r = runPmlogfs(['mount', img, mnt, '-o', options]);
+  if (r.code !== 0) throw new Error(`pmlogfs mount failed (${r.code}): ${r.stderr}`);
+  live.add(mnt);
+  return {
+    kind: 'image', mnt,
+    async stop(): Promise<void> {
+      const u = runPmlogfs(['umount', mnt]);
+      live.delete(mnt);
+      if (u.code !== 0) throw new Error(`pmlogfs umount failed: ${u.stderr}`);
+    },
+  };
+}
+
+/** afterAll: lazily unmount whatever a failed test left mounted; remove the private build. */
+export async function unmountAll(): Promise<void> {
+  for (const mnt of live) spawnSync('fusermount3', ['-u', '-z', mnt]);
+  live.clear();
+}
+
+export function cleanupBuild(): void {
+  cli?.cleanup();
+  cli = undefined;
+}

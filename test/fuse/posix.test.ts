@@ -1,0 +1,209 @@
+// Goal: through a real FUSE mount, ordinary programs and node:fs see a POSIX file system: cp -a,
+// mv, ln, ln -s, mkdir -p, rm -rf, tar out and back in (hard links, symlinks), dd bs=1M, truncate,
+// touch -d with nanoseconds, stat, getfattr/setfattr, chmod through one hard link seen through the
+// other, an open unlinked file still readable and fstat-able, a sparse file past 4 GiB, 10,000
+// entries in one directory, renameat2(RENAME_EXCHANGE), two writers and a reader at once
+// (byte-exact), ownership of new files by the caller with setgid-directory inheritance, suid
+// cleared by a non-root write, and -o ro.
+// Method: each behaviour runs on every target — the in-memory model served by the adapter in this
+// process, and (once the core exists) a real forced-PM image mounted by `pmlogfs mount` — using
+// only async node:fs and child processes (sh, coreutils, tar, attr, python3 for renameat2,
+// setpriv for another user). Expected values are computed independently (seeded bytes, host
+// tmpfs copies). afterAll unmounts whatever is left, even on failure.
+import * as fsp from 'node:fs/promises';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededBytes } from '../cli/helpers';
+import { cleanupBuild, coreAvailable, mountImage, mountModel, newImage, sh, type Target, tmpDir, unmountAll } from './helpers';
+
+const host = tmpDir('pmlogfs-fuse-host-');
+afterAll(async () => {
+  await unmountAll();
+  cleanupBuild();
+  fs.rmSync(host, { recursive: true, force: true });
+});
+
+const targets: { name: string; make: () => Promise<Target> }[] = [
+  { name: 'model (adapter in process)', make: () => mountModel() },
+];
+if (coreAvailable()) targets.push({ name: 'pmlogfs image (pmlogfs mount)', make: () => mountImage(newImage('1G')) });
+
+describe.each(targets)('on $name', ({ make }) => {
+  let t: Target;
+  let m: string;
+  beforeAll(async () => {
+    t = await make();
+    m = t.mnt;
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('cp -a, mv, ln, ln -s, mkdir -p, rm -rf', async () => {
+    const out = await sh(`set -e; cd ${m}
+      mkdir -p a/b/c; echo one > a/b/c/f; ln a/b/c/f a/hard; ln -s b/c/f a/sym
+      cp -a a copy; mv copy/b/c/f copy/moved
+      cat a/sym; cat copy/moved; stat -c '%h' a/hard; readlink a/sym; test ! -e copy/b/c/f
+      rm -rf copy; test ! -e copy; ls a`);
+    expect(out.split('\n')).toEqual(['one', 'one', '2', 'b/c/f', 'b', 'hard', 'sym', '']);
+  });
+
+  it('tar out and back in of a tree with hard links and symlinks', async () => {
+    const src = path.join(host, 'tree');
+    await sh(`set -e; rm -rf ${src}; mkdir -p ${src}/d/e; head -c 300000 /dev/urandom > ${src}/d/big
+      echo x > ${src}/d/e/small; ln ${src}/d/big ${src}/hl; ln -s d/e/small ${src}/sl; chmod 751 ${src}/d/e
+      touch -d '2003-04-05 06:07:08.123456789' ${src}/d/e/small`);
+    await sh(`set -e; tar --format=posix -C ${host} -cf - tree | tar -C ${m} -xpf -
+      tar --format=posix -C ${m} -cf ${host}/back.tar tree; rm -rf ${host}/back; mkdir ${host}/back; tar -C ${host}/back -xpf ${host}/back.tar`);
+    // Content, links, modes and times survive both ways.
+    await sh(`diff -r ${src} ${m}/tree && diff -r ${src} ${host}/back/tree`);
+    const st = await sh(`cd ${m}/tree && stat -c '%h %i' hl d/big && readlink sl && stat -c '%a %y' d/e d/e/small`);
+    const [a, b, link, mode, time] = st.trim().split('\n');
+    expect(a!.split(' ')[0]).toBe('2');
+    expect(a!.split(' ')[1]).toBe(b!.split(' ')[1]); // same inode
+    expect(link).toBe('d/e/small');
+    expect(mode!.split(' ')[0]).toBe('751');
+    expect(time).toContain('2003-04-05 06:07:08.123456789');
+  });
+
+  it('dd bs=1M, truncate, stat', async () => {
+    const data = seededBytes(5 << 20, 7);
+    const src = path.join(host, 'dd.src');
+    await fsp.writeFile(src, data);
+    await sh(`set -e; dd if=${src} of=${m}/dd bs=1M status=none; cmp ${src} ${m}/dd
+      truncate -s 1234567 ${m}/dd; truncate -s 2000000 ${m}/dd`);
+    const back = await fsp.readFile(`${m}/dd`);
+    expect(back.length).toBe(2_000_000);
+    expect(back.subarray(0, 1234567).equals(data.subarray(0, 1234567))).toBe(true);
+    expect(back.subarray(1234567).every((x) => x === 0)).toBe(true);
+    expect((await sh(`stat -c '%s %F' ${m}/dd`)).trim()).toBe('2000000 regular file');
+  });
+
+  it('touch -d keeps nanosecond timestamps', async () => {
+    await sh(`touch -d '2020-01-02 03:04:05.987654321 +0000' ${m}/ts`);
+    const st = await fsp.stat(`${m}/ts`, { bigint: true });
+    expect(st.mtimeNs).toBe(1577934245987654321n);
+    expect(st.atimeNs).toBe(1577934245987654321n);
+  });
+
+  it('getfattr / setfattr', async () => {
+    await sh(`set -e; cd ${m}; touch xa; setfattr -n user.color -v blue xa; setfattr -n user.size -v 0x00ff xa`);
+    const out = await sh(`cd ${m}; getfattr -d -e text xa; getfattr -n user.size -e hex xa`);
+    expect(out).toContain('user.color="blue"');
+    expect(out).toContain('user.size=0x00ff');
+    await sh(`cd ${m}; setfattr -x user.color xa`);
+    expect(await sh(`cd ${m}; getfattr -d xa`)).not.toContain('color');
+    await expect(sh(`cd ${m}; getfattr -n user.none xa`)).rejects.toThrow(/No such attribute/);
+  });
+
+  it('chmod through one hard link is seen at once through the other', async () => {
+    await sh(`set -e; cd ${m}; echo x > h1; ln h1 h2; chmod 600 h1`);
+    expect((await fsp.stat(`${m}/h2`)).mode & 0o777).toBe(0o600);
+    await sh(`chmod 755 ${m}/h2`);
+    expect((await sh(`stat -c %a ${m}/h1`)).trim()).toBe('755');
+  });
+
+  it('an open, unlinked file is still readable and fstat-able', async () => {
+    await fsp.writeFile(`${m}/gone`, 'still here');
+    const fh = await fsp.open(`${m}/gone`, 'r+');
+    try {
+      await fsp.unlink(`${m}/gone`);
+      await expect(fsp.stat(`${m}/gone`)).rejects.toThrow(/ENOENT/);
+      const st = await fh.stat();
+      expect(st.nlink).toBe(0);
+      expect(st.size).toBe(10);
+      const buf = Buffer.alloc(10);
+      await fh.read(buf, 0, 10, 0);
+      expect(buf.toString()).toBe('still here');
+      await fh.write('STILL', 0);
+      await fh.read(buf, 0, 10, 0);
+      expect(buf.toString()).toBe('STILL here');
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('a sparse file past 4 GiB', async () => {
+    const off = 5 * 2 ** 30 + 123;
+    const fh = await fsp.open(`${m}/sparse`, 'w+');
+    try {
+      await fh.write(Buffer.from('tail'), 0, 4, off);
+      await fh.write(Buffer.from('head'), 0, 4, 0);
+      const st = await fh.stat();
+      expect(st.size).toBe(off + 4);
+      expect(st.blocks * 512).toBeLessThan(1 << 20);
+      const b = Buffer.alloc(8);
+      await fh.read(b, 0, 8, off - 4);
+      expect(b.toString('latin1')).toBe('\0\0\0\0tail');
+      await fh.read(b, 0, 8, 4 * 2 ** 30);
+      expect(b.every((x) => x === 0)).toBe(true);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('10,000 entries in one directory', async () => {
+    const out = await sh(`set -e; mkdir ${m}/many; cd ${m}/many; seq -f 'entry-%05g' 1 10000 | xargs touch
+      ls | wc -l; ls -f | wc -l; stat -c %s entry-05000; rm entry-0*1; ls | wc -l`);
+    expect(out.trim().split('\n')).toEqual(['10000', '10002', '0', '9000']);
+  });
+
+  it('renameat2 RENAME_EXCHANGE swaps two names atomically', async () => {
+    await sh(`cd ${m}; echo A > ex1; mkdir ex2; echo B > ex2/inside`);
+    await sh(`python3 -c "
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b'${m}/ex1', -100, b'${m}/ex2', 2)
+sys.exit(0 if r == 0 else ctypes.get_errno())"`);
+    expect((await sh(`cat ${m}/ex2; cat ${m}/ex1/inside`)).split('\n')).toEqual(['A', 'B', '']);
+    // RENAME_NOREPLACE refuses an existing target.
+    const r = await sh(`python3 -c "
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b'${m}/ex2', -100, b'${m}/ex1', 1)
+print(r, ctypes.get_errno())"`);
+    expect(r.trim()).toBe('-1 17');
+  });
+
+  it('two processes write different files while a third reads; byte-exact afterwards', async () => {
+    const a = path.join(host, 'w1'), b = path.join(host, 'w2'), c = path.join(host, 'r');
+    await fsp.writeFile(a, seededBytes(24 << 20, 11));
+    await fsp.writeFile(b, seededBytes(24 << 20, 12));
+    await fsp.writeFile(c, seededBytes(8 << 20, 13));
+    await sh(`cp ${c} ${m}/reader-src`);
+    await sh(`set -e
+      dd if=${a} of=${m}/w1 bs=128k status=none & p1=$!
+      dd if=${b} of=${m}/w2 bs=64k status=none & p2=$!
+      for i in 1 2 3 4 5 6; do cmp ${c} ${m}/reader-src; done & p3=$!
+      wait $p1; wait $p2; wait $p3
+      cmp ${a} ${m}/w1; cmp ${b} ${m}/w2`);
+  });
+
+  it('new files belong to the caller; setgid directories pass on their group; a non-root write clears suid', async () => {
+    await sh(`set -e; cd ${m}; mkdir own; chmod 777 own; mkdir sg; chgrp 4321 sg; chmod 2777 sg
+      echo x > own/suid; chmod 4777 own/suid`);
+    const as1000 = 'setpriv --reuid=1000 --regid=1000 --clear-groups';
+    await sh(`set -e; cd ${m}; ${as1000} sh -c 'umask 022; echo u > own/mine; echo s > sg/f; mkdir sg/sub; echo more >> own/suid'`);
+    const st = (await sh(`cd ${m}; stat -c '%u %g %a' own/mine sg/f sg/sub own/suid`)).trim().split('\n');
+    expect(st).toEqual(['1000 1000 644', '1000 4321 644', '1000 4321 2755', '0 0 777']);
+  });
+
+  it('a file the caller may not write is refused (default_permissions)', async () => {
+    await sh(`cd ${m}; echo secret > priv; chmod 600 priv`);
+    await expect(sh(`cd ${m}; setpriv --reuid=1000 --regid=1000 --clear-groups cat priv`)).rejects.toThrow(/Permission denied/);
+  });
+});
+
+describe('-o ro', () => {
+  it('reads work; every change is refused with EROFS', async () => {
+    const t = await mountModel(['ro']);
+    try {
+      await expect(sh(`touch ${t.mnt}/x`)).rejects.toThrow(/Read-only file system/);
+      await expect(sh(`mkdir ${t.mnt}/d`)).rejects.toThrow(/Read-only file system/);
+      expect((await sh(`ls -a ${t.mnt}`)).split('\n')).toEqual(['.', '..', '']);
+    } finally {
+      await t.stop();
+    }
+  });
+});
