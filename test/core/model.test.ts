@@ -72,7 +72,7 @@ describe('model test', () => {
       },
     }, opts(OPS), tick);
     const stats = d.run();
-    console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts; errors ${JSON.stringify(stats.errors)}`);
+    console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts; errors ${JSON.stringify(stats.errors)}; calls ${JSON.stringify(stats.kinds)}`);
     expect(stats.ops).toBe(OPS);
   });
 });

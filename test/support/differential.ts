@@ -75,6 +75,8 @@ export class Differential {
   private target: FileSystemApi;
   private readonly map = new Map<Ino, Ino>(); // reference ino → target ino
   private readonly held: Ino[] = []; // reference inos with an open reference (on both sides)
+  /** Paged readdirs in progress: the directory and each side's cookie (they may differ). */
+  private readonly cursors: { dir: Ino; ref: number; tgt: number }[] = [];
   private readonly history: string[] = [];
   readonly stats: RunStats = { ops: 0, errors: {}, kinds: {}, remounts: 0 };
   private opIndex = 0;
@@ -303,11 +305,44 @@ export class Differential {
       const tf = this.t(f);
       this.both(`release ${f}`, () => ref.release(f), () => tg.release(tf));
       if (!this.alive(f)) this.map.delete(f);
+    } else if (k < 99) {
+      this.cursorStep(nodes);
     } else {
       const d = this.pickDir(nodes);
       this.compareDir(d, r.between(1, 5));
     }
     this.forgetFreed();
+  }
+
+  /**
+   * Start or continue a paged readdir while other operations change the directory: both sides must
+   * return the same entries, which checks that cookies stay valid across changes and remounts.
+   */
+  private cursorStep(nodes: WalkNode[]): void {
+    const r = this.rng;
+    if (this.cursors.length === 0 || (this.cursors.length < 4 && r.chance(0.3))) {
+      this.cursors.push({ dir: this.pickDir(nodes), ref: 0, tgt: 0 });
+    }
+    const i = r.below(this.cursors.length);
+    const c = this.cursors[i]!;
+    if (!this.alive(c.dir)) {
+      this.cursors.splice(i, 1);
+      return;
+    }
+    const max = r.between(1, 4);
+    const td = this.t(c.dir);
+    const res = this.both(`readdir-page ${c.dir} after ${c.ref}/${c.tgt} max ${max}`,
+      () => this.ref.readdir(c.dir, c.ref, max), () => this.target.readdir(td, c.tgt, max));
+    if (!res || res[0].length === 0) {
+      if (res && res[1].length !== 0) this.fail(`readdir-page: target returned ${res[1].length} entries past the end`);
+      this.cursors.splice(i, 1);
+      return;
+    }
+    const fa = res[0].map((e) => `${e.name.toString('latin1')}:${e.type}:${this.map.get(e.ino)}`).join(' ');
+    const fb = res[1].map((e) => `${e.name.toString('latin1')}:${e.type}:${e.ino}`).join(' ');
+    if (fa !== fb) this.fail(`readdir-page ${c.dir}: reference ${fa}, target ${fb}`);
+    c.ref = res[0][res[0].length - 1]!.nextCookie;
+    c.tgt = res[1][res[1].length - 1]!.nextCookie;
   }
 
   private xattrStep(nodes: WalkNode[]): void {
@@ -431,15 +466,36 @@ export class Differential {
     }
   }
 
+  /**
+   * Unmount and mount the target. Every other time, release the open references first and check
+   * that the rebuilt free-space and inode counts equal the ones before (no leak, no double use);
+   * otherwise unmount with files open, so that mount must free them as orphans.
+   */
   private remount(): void {
     if (!this.tgt.remount) return;
-    this.history.push('-- remount --');
+    const clean = this.stats.remounts % 2 === 0;
+    if (clean) {
+      for (const h of this.held.splice(0)) {
+        const th = this.t(h);
+        this.both(`release ${h}`, () => this.ref.release(h), () => this.target.release(th));
+        if (!this.alive(h)) this.map.delete(h);
+      }
+    }
+    const before = this.target.statfs();
+    this.history.push(`-- remount (${clean ? 'no open files' : `${this.held.length} open`}) --`);
     this.target = this.tgt.remount();
     this.stats.remounts++;
     // The target dropped every open reference at unmount (orphans freed at mount); do the same.
     for (const h of this.held.splice(0)) {
       this.ref.release(h);
       if (!this.alive(h)) this.map.delete(h);
+    }
+    if (clean) {
+      const after = this.target.statfs();
+      if (after.blocksFree !== before.blocksFree || after.filesFree !== before.filesFree) {
+        this.fail(`statfs changed across a clean remount: blocksFree ${before.blocksFree} -> ${after.blocksFree}, ` +
+          `filesFree ${before.filesFree} -> ${after.filesFree}`);
+      }
     }
     this.compareTrees(false);
   }
