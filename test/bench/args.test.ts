@@ -65,7 +65,9 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--label', 'a b'], root)).toThrow(/--label/);
     expect(() => parseArgs(['--quick=1'], root)).toThrow(UsageError);
   });
-  it('--help', () => {
+  it('--help and --render', () => {
     expect(parseArgs(['-h'], root).help).toBe(true);
+    expect(parseArgs([], root).render).toBeNull();
+    expect(parseArgs(['--render', 'r.json'], root).render).toBe('r.json');
   });
 });

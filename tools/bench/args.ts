@@ -37,6 +37,7 @@ options:
   --out DIR          results directory (default bench/results); --no-write writes nothing
   --label TEXT       tag in the result file names (default quick or full)
   --seed N           seed of the generated tree (default 1)
+  --render FILE      re-make the .md, .png and README of a saved FILE.json (no measuring)
   --json             print the result record as JSON on stdout instead of the table
   -h, --help         this text
 sizes: a number with an optional K, M, G or T suffix (powers of 1024).`;
@@ -72,13 +73,15 @@ export interface ParsedArgs {
   options: BenchOptions;
   /** True when --targets was not given (the runner then adds pmlogfs if it is available). */
   defaultTargets: boolean;
+  /** --render FILE.json, or null. */
+  render: string | null;
 }
 
 export function parseArgs(argv: string[], repoRoot: string): ParsedArgs {
   const given = new Map<string, string | true>();
   const withValue = new Set([
     '--targets', '--parts', '--seq-size', '--rand-size', '--runtime', '--files', '--readdir', '--syncs',
-    '--tree-files', '--repeat', '--fs-size', '--ext4-backing', '--workdir', '--subject', '--out', '--label', '--seed',
+    '--tree-files', '--repeat', '--render', '--fs-size', '--ext4-backing', '--workdir', '--subject', '--out', '--label', '--seed',
   ]);
   const flags = new Set(['--quick', '--json', '--no-write', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
@@ -135,5 +138,5 @@ export function parseArgs(argv: string[], repoRoot: string): ParsedArgs {
   };
   if (!/^[A-Za-z0-9._-]+$/.test(options.label)) throw new UsageError(`--label: '${options.label}' may hold only letters, digits, '.', '_' and '-'`);
   if (subject && !targets.includes(subject)) throw new UsageError(`--subject ${subject} is not among --targets (${targets.join(',')})`);
-  return { help: given.has('--help') || given.has('-h'), options, defaultTargets: !given.has('--targets') };
+  return { help: given.has('--help') || given.has('-h'), options, defaultTargets: !given.has('--targets'), render: str('--render') ?? null };
 }

@@ -8,6 +8,7 @@
  * A workload that fails on one target is recorded as a note and the run goes on.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { HELP, UsageError, parseArgs } from './args';
 import { buildBinaries, BenchBinaries } from './build';
@@ -134,6 +135,10 @@ async function runBench(argv: string[]): Promise<void> {
     return;
   }
   const opts = parsed.options;
+  if (parsed.render !== null) {
+    render(parsed.render, opts.outDir, opts.json);
+    return;
+  }
   if (tryRun('fio', ['--version']) === null && opts.parts.some((p) => p === 'seq' || p === 'rand' || p === 'sync')) {
     throw new UsageError('fio is not installed (apt-get install fio), or pick --parts meta,tree');
   }
@@ -168,6 +173,7 @@ async function runBench(argv: string[]): Promise<void> {
     descriptions: {},
     notes: {},
     durationS: 0,
+    loadAverage: { start: os.loadavg(), end: [] },
   };
   delete (result.options as { json?: boolean }).json;
 
@@ -194,7 +200,13 @@ async function runBench(argv: string[]): Promise<void> {
   }
   cleanupAll();
   result.durationS = (Date.now() - started) / 1000;
+  result.loadAverage!.end = os.loadavg();
+  emit(result, opts);
+  log(`bench: done in ${result.durationS.toFixed(0)} s`);
+}
 
+/** Writes the result files (unless --no-write) and prints the table or the JSON record. */
+function emit(result: BenchResult, opts: { outDir: string | null; json: boolean }): void {
   let chart: string | null = null;
   if (opts.outDir) {
     const w = writeResults(result, opts.outDir);
@@ -204,7 +216,18 @@ async function runBench(argv: string[]): Promise<void> {
   }
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else process.stdout.write(reportMarkdown(result, chart ? path.basename(chart) : null) + '\n');
-  log(`bench: done in ${result.durationS.toFixed(0)} s`);
+}
+
+/** --render FILE.json: rewrites the Markdown, chart and README of a saved run (after a report change). */
+function render(file: string, outDir: string | null, json: boolean): void {
+  let result: BenchResult;
+  try {
+    result = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+  } catch (e) {
+    throw new UsageError(`--render: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (result.schema !== 'pmlogfs-bench/1') throw new UsageError(`--render: ${file} is not a pmlogfs-bench/1 result`);
+  emit(result, { outDir: outDir === null ? null : path.dirname(path.resolve(file)), json });
 }
 
 export async function main(argv: string[]): Promise<void> {

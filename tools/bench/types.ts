@@ -79,6 +79,8 @@ export interface BenchResult {
   descriptions: Partial<Record<TargetName, string>>;
   /** target -> notes (failures, caveats) */
   notes: Partial<Record<TargetName, string[]>>;
+  /** os.loadavg() (1, 5, 15 min) when the run started and ended: the machine may be shared. */
+  loadAverage?: { start: number[]; end: number[] };
   /** pmlogfs-only figures from tools/bench/recovery (mount/recovery times), when it ran. */
   recovery?: RecoveryFigures;
   durationS: number;

@@ -88,7 +88,11 @@ export function headerMarkdown(result: BenchResult): string {
     `# pmlogfs benchmark — ${result.date} (${result.label})`,
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${gib(m.memoryBytes)} RAM, ${m.kernel}. ` +
-      `Run took ${result.durationS.toFixed(0)} s.`,
+      `Run took ${result.durationS.toFixed(0)} s.` +
+      (result.loadAverage
+        ? ` Load average (1/5/15 min) at start ${result.loadAverage.start.map((x) => x.toFixed(1)).join('/')}, ` +
+          `at end ${result.loadAverage.end.map((x) => x.toFixed(1)).join('/')} (a loaded machine lowers every figure).`
+        : ''),
     '',
     `Versions: ${Object.entries(result.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
     '',
@@ -136,7 +140,7 @@ export function reportMarkdown(result: BenchResult, chartFile: string | null): s
   }
   parts.push(tableMarkdown(result), '');
   if (chartFile) parts.push(`![ratios](${chartFile})`, '');
-  if (subject) {
+  if (subject === 'pmlogfs') {
     parts.push(`Goals of issue 9, judged on ${subject}:`, '');
     for (const g of goals(result, subject)) {
       parts.push(`- ${g.met === null ? '?' : g.met ? 'met' : 'NOT met'}: ${g.text} — ${g.detail}`);

@@ -1,6 +1,6 @@
 /**
  * pmlogfs target: an image in /dev/shm formatted by mkfs.pmlogfs and mounted with
- * `pmlogfs mount IMAGE DIR` in forced-PM mode (PMLOGFS_FORCE_PMEM=1: DRAM stands in for PM and
+ * `pmlogfs mount -f IMAGE DIR` (foreground: the serving process is ours) in forced-PM mode (PMLOGFS_FORCE_PMEM=1: DRAM stands in for PM and
  * persists are cache flushes, not msync — the mode the figures are meant for; the report says so).
  *
  * Layer: tools/bench/targets. Uses the compiled CLI in dist/ (npm run build). The mount process is
@@ -85,7 +85,7 @@ export class PmlogfsTarget implements Target {
   private startMount(): ChildProcess {
     const log = fs.openSync(this.logFile, 'w');
     try {
-      const child = spawn(process.execPath, [this.cli('pmlogfs.js'), 'mount', this.image, this.dir], {
+      const child = spawn(process.execPath, [this.cli('pmlogfs.js'), 'mount', '-f', this.image, this.dir], {
         env: this.env,
         stdio: ['ignore', log, log],
       });
