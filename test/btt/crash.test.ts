@@ -19,6 +19,7 @@ import { Prng } from '../../tools/crash/prng';
 import { areaOf, sectorData } from './helpers';
 
 const LONG = process.env.BTT_CRASH_LONG === '1';
+const TIMEOUT = LONG ? 3_600_000 : 120_000;
 
 interface Run {
   sectorSize: number;
@@ -158,30 +159,30 @@ describe('BTT crash atomicity', () => {
     expect(s.violations).toEqual([]);
     expect(s.images).toBeGreaterThan(14 * 250); /* 8-9 lines at the data fence: every subset */
     expect(s.recoveryImages).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it('4096-byte sectors, data lines grouped with torn variants: no violation at any fence', () => {
     const s = runCrash({ sectorSize: 4096, regionBytes: 1 << 20, nfree: 3, writes: LONG ? 200 : 12, hotSectors: 5, seed: 12, groupData: true });
     report('4096', s);
     expect(s.violations).toEqual([]);
     expect(s.fences).toBe(3 * (LONG ? 200 : 12));
-  });
+  }, TIMEOUT);
 
   it('4096-byte sectors, every line its own unit (sampled subsets): no violation', () => {
     const s = runCrash({ sectorSize: 4096, regionBytes: 1 << 20, nfree: 2, writes: LONG ? 40 : 3, hotSectors: 3, seed: 13, groupData: false });
     report('4096 per-line', s);
     expect(s.violations).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it('catches a write whose data is not fenced before the flog commit', () => {
     const s = runCrash({ sectorSize: 512, regionBytes: 256 << 10, nfree: 2, writes: 4, hotSectors: 4, seed: 14, groupData: false, faults: { noDataFence: true }, maxViolations: 1 });
     report('fault noDataFence', s);
     expect(s.violations.length).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it('catches a write that commits the map before the flog', () => {
     const s = runCrash({ sectorSize: 512, regionBytes: 256 << 10, nfree: 2, writes: 4, hotSectors: 4, seed: 15, groupData: false, faults: { mapBeforeFlog: true }, maxViolations: 1 });
     report('fault mapBeforeFlog', s);
     expect(s.violations.length).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 });
