@@ -41,7 +41,10 @@ export const FS_DATA_START_BLOCK = 5;
 
 /** The smallest regions mkfs accepts, in bytes. */
 export const FS_MIN_REGION_BYTES = 64 * BLOCK_SIZE; // 256 KiB
-/** Sector mode: two superblocks around a BTT area of at least 1 MiB (the BTT may ask for more). */
+/**
+ * Sector mode, at the superblock level: two superblocks around a BTT area of at least 1 MiB.
+ * The BTT needs more (one arena, btt.ts BTT_ARENA_MIN_BYTES): mkfs computes that minimum.
+ */
 export const SECTOR_MIN_BTT_BYTES = 1 << 20;
 export const SECTOR_MIN_REGION_BYTES = SECTOR_MIN_BTT_BYTES + 2 * BLOCK_SIZE;
 

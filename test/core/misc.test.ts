@@ -157,7 +157,7 @@ describe('readdir', () => {
 
 describe('mount refuses what it cannot use', () => {
   it('a sector-mode image: EINVAL', () => {
-    const r = new MemoryRegion(4 << 20);
+    const r = new MemoryRegion(20 << 20);
     formatRegion(r, { mode: 'sector' });
     expect(() => FileSystem.mount(r)).toThrow(/sector mode/);
   });

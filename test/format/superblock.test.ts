@@ -41,9 +41,9 @@ describe('planLayout', () => {
     expect(l.freeBlocks).toBe(1023 - l.dataStartBlock);
   });
   it('sector mode: the BTT area is everything between the superblocks', () => {
-    const l = planLayout(4 * MiB, { mode: 'sector', sectorSize: 512 });
-    expect(l.btt).toEqual({ offset: BLOCK_SIZE, size: 1022 * BLOCK_SIZE, sectorSize: 512 });
-    expect(() => planLayout(4 * MiB, { mode: 'sector', sectorSize: 1024 })).toThrow(/sector size/);
+    const l = planLayout(20 * MiB, { mode: 'sector', sectorSize: 512 });
+    expect(l.btt).toEqual({ offset: BLOCK_SIZE, size: 5118 * BLOCK_SIZE, sectorSize: 512 });
+    expect(() => planLayout(20 * MiB, { mode: 'sector', sectorSize: 1024 })).toThrow(/sector size/);
   });
 });
 
@@ -130,9 +130,9 @@ describe('formatRegion / readSuperblock', () => {
     expect(() => readSuperblock(small)).toThrow(/does not fit|magic/);
   });
   it('sector mode: BTT area recorded, fs fields zero', () => {
-    const s = readSuperblock(fresh(4 * MiB, 'sector'));
+    const s = readSuperblock(fresh(20 * MiB, 'sector'));
     expect(s.sb.mode).toBe('sector');
-    expect(s.sb.btt).toEqual({ offset: BLOCK_SIZE, size: 1022 * BLOCK_SIZE, sectorSize: 4096 });
+    expect(s.sb.btt).toEqual({ offset: BLOCK_SIZE, size: 5118 * BLOCK_SIZE, sectorSize: 4096 });
     expect(s.sb.journalBlock).toBe(0);
   });
 });
