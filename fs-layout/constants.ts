@@ -22,7 +22,7 @@ export const FEATURE_COMPAT_SUPPORTED = 0;
 export const FEATURE_RO_COMPAT_SUPPORTED = 0;
 /** INLINE_DATA: logs may hold INLINE_WRITE entries (issue 7). Not set by this version's mkfs. */
 export const FEATURE_INCOMPAT_INLINE_DATA = 0x1;
-/** XATTR_BLOCKS: XATTR_SET entries may keep their value in data blocks. Not set yet. */
+/** Reserved, never set: block-valued xattrs are part of version 1 (XATTR_SET's VALUE_IN_BLOCKS). */
 export const FEATURE_INCOMPAT_XATTR_BLOCKS = 0x2;
 export const FEATURE_INCOMPAT_SUPPORTED = 0;
 
@@ -55,4 +55,6 @@ export const ROOT_INO = 1;
 export const NAME_MAX = 255;
 export const SYMLINK_MAX = 4000;
 export const XATTR_NAME_MAX = 255;
-export const XATTR_VALUE_MAX = 3584;
+/** Xattr values up to this size are stored inline in the XATTR_SET entry, larger ones in blocks. */
+export const XATTR_INLINE_MAX = 3584;
+export const XATTR_VALUE_MAX = 65536;

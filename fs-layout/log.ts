@@ -122,9 +122,9 @@ export const XATTR_VALUE_IN_BLOCKS = 0x1;
 
 export const E_XATTR_SET = defineStruct('entry_xattr_set', 24, [
   [0, 2, 'nameLength', 'bytes of name following this body (1..255)'],
-  [2, 2, 'flags', 'bit 0 VALUE_IN_BLOCKS (needs incompat XATTR_BLOCKS; not written by version 1)'],
-  [4, 4, 'valueLength', 'value bytes, following the name inline (or in blocks)'],
-  [8, 8, 'valueBlock', 'first block of the value when VALUE_IN_BLOCKS, else 0'],
+  [2, 2, 'flags', 'bit 0 VALUE_IN_BLOCKS: the value is in data blocks listed after the name'],
+  [4, 4, 'valueLength', 'value bytes: inline after the name, or in the listed blocks'],
+  [8, 8, 'extentCount', 'VALUE_IN_BLOCKS: number of 16-byte extents {block u64, count u64} after the name; else 0'],
   [16, 8, 'ctimeNs', 'new ctime, ns'],
 ]);
 

@@ -16,7 +16,7 @@
  * (Op) and returns with everything durable; DRAM state equals the replay of the logs.
  */
 import {
-  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
+  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
   inodeState,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
@@ -31,7 +31,7 @@ import { nowNs } from './clock';
 import { FsError, type ErrnoCode } from './errors';
 import { NO_FAULTS, type CoreFaults } from './faults';
 import * as data from './file-data';
-import { type InodeInfo, xattrKey } from './inode-info';
+import { type InodeInfo, xattrBlocks, xattrKey } from './inode-info';
 import type { InodeTable } from './inode-table';
 import { makeAllocator, makeIndexFactories, makeInoAllocator } from './index-adapters';
 import type { InoAllocator } from './index/ino-allocator';
@@ -251,6 +251,7 @@ export class FileSystem implements FileSystemApi {
     }
     op.after(() => {
       for (const p of n.logPages) op.alloc.releaseAfterCommit(p, 1);
+      for (const v of n.xattrs.values()) for (const x of xattrBlocks(v)) op.alloc.releaseAfterCommit(x.start, x.count);
       if (n.extents) {
         for (const p of n.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
           if (p.value) op.alloc.releaseAfterCommit(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
@@ -598,7 +599,8 @@ export class FileSystem implements FileSystemApi {
     this.checkXattrName(name);
     const v = n.xattrs.get(xattrKey(name));
     if (!v) err('ENODATA', `no xattr ${name.toString()}`);
-    return Buffer.from(v);
+    if (Buffer.isBuffer(v)) return Buffer.from(v);
+    return Buffer.concat(v.extents.map((x) => this.region.read(x.start * BLOCK_SIZE, x.count * BLOCK_SIZE))).subarray(0, v.length);
   }
 
   setxattr(ino: Ino, name: Buffer, value: Buffer, flags: number): void {
@@ -609,7 +611,20 @@ export class FileSystem implements FileSystemApi {
     const exists = n.xattrs.has(xattrKey(name));
     if ((flags & XATTR_CREATE) && exists) err('EEXIST', `xattr ${name.toString()} exists`);
     if ((flags & XATTR_REPLACE) && !exists) err('ENODATA', `no xattr ${name.toString()}`);
-    this.run((op) => op.add(n, { type: ET.XATTR_SET, name: Buffer.from(name), value: Buffer.from(value), ctimeNs: op.now }));
+    this.run((op) => {
+      if (value.length <= XATTR_INLINE_MAX) {
+        op.add(n, { type: ET.XATTR_SET, name: Buffer.from(name), value: Buffer.from(value), valueLength: value.length, extents: [], ctimeNs: op.now });
+        return;
+      }
+      const extents = op.alloc.take(Math.ceil(value.length / BLOCK_SIZE));
+      let at = 0;
+      for (const x of extents) {
+        const len = Math.min(value.length - at, x.count * BLOCK_SIZE);
+        this.region.copyNoDrain(x.start * BLOCK_SIZE, value.subarray(at, at + len));
+        at += len;
+      }
+      op.add(n, { type: ET.XATTR_SET, name: Buffer.from(name), value: Buffer.alloc(0), valueLength: value.length, extents, ctimeNs: op.now });
+    });
   }
 
   listxattr(ino: Ino): Buffer[] {

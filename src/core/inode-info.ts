@@ -44,12 +44,20 @@ export interface InodeInfo {
   /** Directories: the directory holding this one's name (root: itself); 0 when removed. */
   parent: number;
   symlink: Buffer | null;
-  /** latin1 key of the name → value. */
-  xattrs: Map<string, Buffer>;
+  /** latin1 key of the name → value (inline bytes, or the data blocks holding it). */
+  xattrs: Map<string, XattrValue>;
   /** Kernel/open references (DRAM only). */
   openCount: number;
   /** Region offset of this inode's orphan slot while it is on the orphan list, else 0. */
   orphanSlot: number;
+}
+
+/** An xattr value: inline bytes, or `length` bytes in data blocks (values above XATTR_INLINE_MAX). */
+export type XattrValue = Buffer | { length: number; extents: Array<{ start: number; count: number }> };
+
+/** The data blocks an xattr value occupies (none when inline). */
+export function xattrBlocks(v: XattrValue | undefined): Array<{ start: number; count: number }> {
+  return v === undefined || Buffer.isBuffer(v) ? [] : v.extents;
 }
 
 export function xattrKey(name: Buffer): string {
@@ -116,14 +124,20 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
       info.symlink = e.target;
       info.size = e.target.length;
       break;
-    case ET.XATTR_SET:
-      info.xattrs.set(xattrKey(e.name), e.value);
+    case ET.XATTR_SET: {
+      const k = xattrKey(e.name);
+      freed.push(...xattrBlocks(info.xattrs.get(k)));
+      info.xattrs.set(k, e.extents.length ? { length: e.valueLength, extents: e.extents } : e.value);
       info.ctimeNs = e.ctimeNs;
       break;
-    case ET.XATTR_REMOVE:
-      info.xattrs.delete(xattrKey(e.name));
+    }
+    case ET.XATTR_REMOVE: {
+      const k = xattrKey(e.name);
+      freed.push(...xattrBlocks(info.xattrs.get(k)));
+      info.xattrs.delete(k);
       info.ctimeNs = e.ctimeNs;
       break;
+    }
     case ET.TRUNCATE: {
       if (info.extents && e.newSize < info.size) {
         const from = Math.ceil(e.newSize / BLOCK_SIZE) * BLOCK_SIZE;

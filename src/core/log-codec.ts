@@ -10,7 +10,7 @@
 import {
   E_DENTRY, E_INLINE, E_LINK, E_PUNCH, E_SETATTR, E_SYMLINK, E_TRUNCATE, E_WRITE, E_XATTR_REMOVE,
   E_XATTR_SET, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES,
-  LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, entryLength,
+  LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, XATTR_VALUE_IN_BLOCKS, entryLength,
 } from '../../fs-layout';
 import { crc32c } from '../pmem/crc32c';
 import { assert } from './assert';
@@ -24,7 +24,8 @@ export type LogEntry =
   | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number }
   | { type: typeof ET.LINK_CHANGE; nlink: number; ctimeNs: bigint }
   | { type: typeof ET.SYMLINK; target: Buffer }
-  | { type: typeof ET.XATTR_SET; name: Buffer; value: Buffer; ctimeNs: bigint }
+  /** `value` inline, or (`extents` non-empty) `valueLength` bytes held in data blocks. */
+  | { type: typeof ET.XATTR_SET; name: Buffer; value: Buffer; valueLength: number; extents: Array<{ start: number; count: number }>; ctimeNs: bigint }
   | { type: typeof ET.XATTR_REMOVE; name: Buffer; ctimeNs: bigint }
   | { type: typeof ET.TRUNCATE; newSize: number; timeNs: bigint }
   | { type: typeof ET.PUNCH; fileOffset: number; length: number; timeNs: bigint };
@@ -60,7 +61,7 @@ function bodySize(e: LogEntry): number {
     case ET.SETATTR: return E_SETATTR.size;
     case ET.LINK_CHANGE: return E_LINK.size;
     case ET.SYMLINK: return E_SYMLINK.size + e.target.length;
-    case ET.XATTR_SET: return E_XATTR_SET.size + e.name.length + e.value.length;
+    case ET.XATTR_SET: return E_XATTR_SET.size + e.name.length + (e.extents.length ? 16 * e.extents.length : e.value.length);
     case ET.XATTR_REMOVE: return E_XATTR_REMOVE.size + e.name.length;
     case ET.TRUNCATE: return E_TRUNCATE.size;
     case ET.PUNCH: return E_PUNCH.size;
@@ -104,9 +105,16 @@ function encodeBody(b: Buffer, e: LogEntry): void {
       return;
     case ET.XATTR_SET: {
       const o = E_XATTR_SET.off;
-      b.writeUInt16LE(e.name.length, B + o.nameLength); b.writeUInt32LE(e.value.length, B + o.valueLength);
+      const at = B + E_XATTR_SET.size + e.name.length;
+      b.writeUInt16LE(e.name.length, B + o.nameLength); b.writeUInt32LE(e.valueLength, B + o.valueLength);
       wU64(b, B + o.ctimeNs, e.ctimeNs);
-      e.name.copy(b, B + E_XATTR_SET.size); e.value.copy(b, B + E_XATTR_SET.size + e.name.length);
+      e.name.copy(b, B + E_XATTR_SET.size);
+      if (e.extents.length) {
+        b.writeUInt16LE(XATTR_VALUE_IN_BLOCKS, B + o.flags); wU64(b, B + o.extentCount, e.extents.length);
+        e.extents.forEach((x, i) => { wU64(b, at + 16 * i, x.start); wU64(b, at + 16 * i + 8, x.count); });
+      } else {
+        e.value.copy(b, at);
+      }
       return;
     }
     case ET.XATTR_REMOVE:
@@ -182,9 +190,19 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
       const n = b.readUInt16LE(B + o.nameLength);
       const v = b.readUInt32LE(B + o.valueLength);
       const start = B + E_XATTR_SET.size;
-      if (b.readUInt16LE(B + o.flags) !== 0) return 'xattr value in blocks is not supported by this version';
+      const flags = b.readUInt16LE(B + o.flags);
+      const name = Buffer.from(b.subarray(start, start + n));
+      const ctimeNs = b.readBigUInt64LE(B + o.ctimeNs);
+      if (flags & ~XATTR_VALUE_IN_BLOCKS) return `unknown xattr flags 0x${flags.toString(16)}`;
+      if (flags & XATTR_VALUE_IN_BLOCKS) {
+        const k = rU64(b, B + o.extentCount);
+        if (n < 1 || k < 1 || start + n + 16 * k > b.length) return 'xattr name/extents overrun the entry';
+        const extents = Array.from({ length: k }, (_, i) => ({ start: rU64(b, start + n + 16 * i), count: rU64(b, start + n + 16 * i + 8) }));
+        if (extents.reduce((s, x) => s + x.count, 0) * 4096 < v) return `xattr value of ${v} bytes does not fit its blocks`;
+        return { type, name, value: Buffer.alloc(0), valueLength: v, extents, ctimeNs };
+      }
       if (n < 1 || start + n + v > b.length) return 'xattr name/value overrun the entry';
-      return { type, name: Buffer.from(b.subarray(start, start + n)), value: Buffer.from(b.subarray(start + n, start + n + v)), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs) };
+      return { type, name, value: Buffer.from(b.subarray(start + n, start + n + v)), valueLength: v, extents: [], ctimeNs };
     }
     case ET.XATTR_REMOVE: {
       const n = b.readUInt16LE(B + E_XATTR_REMOVE.off.nameLength);

@@ -16,7 +16,7 @@ import { S_IFDIR, S_IFMT, S_IFREG } from './api';
 import type { BlockExtent } from './block-source';
 import { CorruptionError } from './errors';
 import { decodeInodeFixed } from './inode-codec';
-import { applyEntry, FIRST_COOKIE, type InodeInfo } from './inode-info';
+import { applyEntry, FIRST_COOKIE, type InodeInfo, xattrBlocks } from './inode-info';
 import type { DirIndexLike, ExtentIndex } from './indexes';
 import { InodeTable } from './inode-table';
 import { commitJournal } from './journal';
@@ -146,6 +146,7 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
     const info = loadInode(region, table, ino, state, f);
     inodes.set(ino, info);
     for (const p of info.logPages) used.push({ start: p, count: 1 });
+    for (const v of info.xattrs.values()) used.push(...xattrBlocks(v));
     if (info.extents) {
       for (const p of info.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
         if (p.value) used.push({ start: p.value.pm / BLOCK_SIZE, count: (p.end - p.start) / BLOCK_SIZE });
