@@ -51,7 +51,8 @@ export interface SectorFsOptions {
   /**
    * The adapter replies to a readSegments answer after later requests may have run, and calls
    * `releaseSegments` itself. Without it, the pins of earlier answers end when the next
-   * mutating call starts (right for a binding that replies before dispatching the next request).
+   * readSegments or mutating call starts (right for a binding that replies before dispatching
+   * the next request, as src/fuse/adapter.ts does), so at most one answer is ever pinned.
    */
   deferredReplies?: boolean;
 }
@@ -159,6 +160,7 @@ export class SectorFs implements FileSystemApi {
     const n = this.btt.sectorSize;
     const first = Math.floor(offset / n);
     const last = Math.ceil(end / n);
+    if (!this.opts.deferredReplies) this.releaseSegments(); /* earlier answers were replied to */
     const pin = this.btt.pinRead(first, last - first);
     this.pinned.push(pin);
     return trimSegments(pin.segments, offset - first * n, end - offset);

@@ -124,3 +124,16 @@ describe('SectorFs', () => {
     expect(fs.read(SECTOR_FILE_INO, 0, 2048).equals(neu)).toBe(true);
   });
 });
+
+describe('SectorFs pins without deferredReplies', () => {
+  it('a read-only stream of readSegments keeps at most one answer pinned', () => {
+    const region = new MemoryRegion(cap + 8192);
+    formatBtt(region, areaOf(cap + 8192), 512, { nfree: 4 });
+    const fs = new SectorFs(openBtt(region, areaOf(cap + 8192)));
+    fs.write(SECTOR_FILE_INO, 0, new Prng(9).bytes(64 * 512));
+    for (let i = 0; i < 1000; i++) fs.readSegments(SECTOR_FILE_INO, (i % 60) * 512, 2048);
+    expect(fs.btt.arenas[0]!.pinnedBlocks).toBe(4);
+    fs.unmount();
+    expect(fs.btt.arenas[0]!.pinnedBlocks).toBe(0);
+  });
+});
