@@ -46,7 +46,7 @@ describe('meta', () => {
     expect(metaPhases(['sync', 'seq'])).toEqual(['fsync', 'append']);
     expect(metaPhases(['seq'])).toEqual([]);
     const { options } = parseArgs(['--quick'], '/r');
-    expect(metaArgs(options, ['files'], '/m')).toEqual(['-n', '2000', '-r', '10000', '-p', '3', '-k', '1000', '-P', 'files', '/m']);
+    expect(metaArgs(options, ['files'], '/m')).toEqual(['-n', '2000', '-r', '10000', '-p', '3', '-k', '500', '-P', 'files', '/m']);
   });
 });
 

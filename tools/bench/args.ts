@@ -23,10 +23,10 @@ options:
   --quick            small sizes and short runs (whole run under two minutes)
   --seq-size SIZE    file size for sequential I/O (default 1G, quick 256M)
   --rand-size SIZE   file size for random I/O (default 256M, quick 64M)
-  --runtime SEC      seconds per time-based fio job (default 5, quick 2)
+  --runtime SEC      seconds per time-based fio job (default 5, quick 1)
   --files N          names per metadata phase (default 10000, quick 2000)
   --readdir N        entries of the readdir directory (default 10000)
-  --syncs N          iterations of the write+fsync and append+fsync loops (default 10000, quick 1000)
+  --syncs N          iterations of the write+fsync and append+fsync loops (default 10000, quick 500)
   --tree-files N     files in the untar/re-tar tree (default 5000, quick 2000)
   --repeat N         rounds of every workload per target; the median is reported (default 3, quick 1)
   --fs-size SIZE     size of the tmpfs, the ext4 images and the pmlogfs image (default 4G)
@@ -121,10 +121,10 @@ export function parseArgs(argv: string[], repoRoot: string): ParsedArgs {
     quick,
     seqSizeBytes: size('--seq-size', '1G', '256M'),
     randSizeBytes: size('--rand-size', '256M', '64M'),
-    runtimeS: count('--runtime', 5, 2),
+    runtimeS: count('--runtime', 5, 1),
     metaFiles: count('--files', 10000, 2000),
     readdirEntries: count('--readdir', 10000, 10000),
-    syncIterations: count('--syncs', 10000, 1000),
+    syncIterations: count('--syncs', 10000, 500),
     treeFiles: count('--tree-files', 5000, 2000),
     repeat: count('--repeat', 3, 1),
     fsSizeBytes: size('--fs-size', '4G', '4G'),

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { HELP, UsageError, parseArgs } from './args';
 import { buildBinaries, BenchBinaries } from './build';
 import { cleanupAll, onCleanup, yieldToSignals } from './cleanup';
+import { takeBenchLock } from './lock';
 import { machineInfo, versions } from './machine';
 import { METRICS } from './metrics';
 import { reportMarkdown } from './report/table';
@@ -142,6 +143,7 @@ async function runBench(argv: string[]): Promise<void> {
   if (tryRun('fio', ['--version']) === null && opts.parts.some((p) => p === 'seq' || p === 'rand' || p === 'sync')) {
     throw new UsageError('fio is not installed (apt-get install fio), or pick --parts meta,tree');
   }
+  takeBenchLock(log);
   const started = Date.now();
   const bins = buildBinaries(repoRoot);
   const targets = pickTargets(opts, parsed.defaultTargets, bins, repoRoot);
