@@ -58,6 +58,8 @@ export class Explorer {
   recoveryImages = 0;
   fences = 0;
   private recoveryCrashesLeft: number;
+  private leastRecoveryFences: number | undefined;
+  private didRecoveryCrash = false;
 
   constructor(
     private readonly target: CrashTarget,
@@ -73,11 +75,8 @@ export class Explorer {
     this.fences++;
     const subsets = this.stats.time('choose-subsets', () => this.subsetsOf(region, this.opts.policy, fence));
     for (const s of subsets) {
-      const image = region.crashImage(s.lines);
       this.images++;
-      const crashRecovery = this.recoveryCrashesLeft > 0 && s.lines.length > 0;
-      if (crashRecovery) this.recoveryCrashesLeft--;
-      this.examine(image, fence, s, false, crashRecovery);
+      this.examine(region.crashImage(s.lines), fence, s, false);
     }
   }
 
@@ -92,29 +91,53 @@ export class Explorer {
   }
 
   /** Recover one image and judge it; its tree goes to `seen` for the oracle check. */
-  private examine(image: Buffer, fence: number, s: LineSubset, viaRecoveryCrash: boolean, crashRecovery: boolean): void {
+  private examine(image: Buffer, fence: number, s: LineSubset, viaRecoveryCrash: boolean): void {
     const region = ShadowRegion.fromImage(image);
     let fs: MountedFs;
-    const problemsBefore = this.problems.length;
-    const seenBefore = crashRecovery ? new Set(this.seen.keys()) : null;
-    const removeHook = crashRecovery
-      ? region.onFence((r, f) => this.atRecoveryFence(r, f, fence, s))
-      : () => undefined;
+    const fences0 = region.fenceCount;
     try {
       fs = this.stats.time('mount', () => this.target.mount(region, this.opts.faults));
     } catch (e) {
-      // the image itself does not recover: crashes inside that recovery add only noise
-      this.problems.length = problemsBefore;
-      if (seenBefore) for (const k of [...this.seen.keys()]) if (!seenBefore.has(k)) this.seen.delete(k);
       this.problem(viaRecoveryCrash ? 'recovery-crash' : 'recovery-failed', fence, s, errText(e));
       return;
-    } finally {
-      removeHook();
+    }
+    if (!viaRecoveryCrash && this.wantsRecoveryCrash(region.fenceCount - fences0, s)) {
+      this.stats.time('recovery-crash', () => this.crashRecovery(image, fence, s));
     }
     try {
       this.judgeMounted(region, fs, fence, s, viaRecoveryCrash);
     } catch (e) {
       this.problem(viaRecoveryCrash ? 'recovery-crash' : 'recovery-failed', fence, s, `after mount: ${errText(e)}`);
+    }
+  }
+
+  /**
+   * Which recovered images are also crashed inside their recovery (budget per step): those whose
+   * recovery fenced more than the least any image of this step needed (a journal rollback, orphan
+   * freeing: real recovery work), and at least the first image with lines in flight.
+   */
+  private wantsRecoveryCrash(recoveryFences: number, s: LineSubset): boolean {
+    if (this.recoveryCrashesLeft <= 0) return false;
+    const least = this.leastRecoveryFences;
+    this.leastRecoveryFences = least === undefined ? recoveryFences : Math.min(least, recoveryFences);
+    const extraWork = least !== undefined && recoveryFences > least;
+    const first = !this.didRecoveryCrash && s.lines.length > 0;
+    if (!extraWork && !first) return false;
+    this.recoveryCrashesLeft--;
+    this.didRecoveryCrash = true;
+    return true;
+  }
+
+  /** Mount a fresh copy of `image`, crashing at every fence of its recovery. */
+  private crashRecovery(image: Buffer, fence: number, s: LineSubset): void {
+    const region = ShadowRegion.fromImage(image);
+    const remove = region.onFence((r, f) => this.atRecoveryFence(r, f, fence, s));
+    try {
+      this.target.mount(region, this.opts.faults).unmount();
+    } catch {
+      /* the uninterrupted mount of this image succeeded; a difference here is judged by the images */
+    } finally {
+      remove();
     }
   }
 
@@ -175,7 +198,7 @@ export class Explorer {
     for (const sub of subsets) {
       this.recoveryImages++;
       const label = `${s.label}/recovery-fence${_f}:${sub.label}`;
-      this.examine(region.crashImage(sub.lines), fence, { label, lines: s.lines }, true, false);
+      this.examine(region.crashImage(sub.lines), fence, { label, lines: s.lines }, true);
     }
   }
 }

@@ -22,6 +22,12 @@ export interface RandomOptions {
   maxWriteBytes: number;
 }
 
+/** Untested setup: a 1.25 MiB file that leaves the 2 MiB crash region close to full, so big writes hit ENOSPC. */
+const FILLER: Op[] = [
+  { k: 'create', path: 'B/filler', perm: 0o600 },
+  { k: 'write', at: 'B/filler', off: 0, len: 1280 * 1024, tag: 999 },
+];
+
 export const DEFAULT_RANDOM: RandomOptions = { length: 40, testRate: 0.5, maxWriteBytes: 1 << 20 };
 
 class NameSpace {
@@ -57,9 +63,10 @@ function oneOp(rng: Prng, ns: NameSpace, tag: number, opts: RandomOptions): Op {
   if (r < 19) return { k: 'mknod', path: ns.fresh(), mode: rng.pick([S_IFIFO | 0o644, S_IFCHR | 0o600]), rdev: rng.below(0x1000) };
   if (r < 21) return { k: 'symlink', path: ns.fresh(), target: ns.anyFile() };
   if (r < 40) {
-    const big = rng.chance(0.15);
-    const len = big ? rng.between(64 * 1024, opts.maxWriteBytes) : rng.between(1, 9000);
-    return { k: 'write', at: ns.anyFile(), off: rng.below(big ? 8192 : 40000), len, tag };
+    // big writes at spread offsets make files grow until the small region runs out (ENOSPC)
+    const big = rng.chance(0.3);
+    const len = big ? rng.between(128 * 1024, opts.maxWriteBytes) : rng.between(1, 9000);
+    return { k: 'write', at: ns.anyFile(), off: rng.below(big ? 1 << 20 : 40000), len, tag };
   }
   if (r < 48) {
     // a burst target for log growth: small overwrites of one file
@@ -100,7 +107,7 @@ function oneOp(rng: Prng, ns: NameSpace, tag: number, opts: RandomOptions): Op {
 export function randomWorkload(seed: number, opts: RandomOptions = DEFAULT_RANDOM): Workload {
   const rng = new Prng(seed);
   const ns = new NameSpace(rng);
-  const steps: Step[] = BASE_TREE.map((op) => ({ op, test: false }));
+  const steps: Step[] = [...BASE_TREE, ...FILLER].map((op) => ({ op, test: false }));
   for (let i = 0; i < opts.length; i++) {
     const op = oneOp(rng, ns, 1000 + i, opts);
     steps.push({ op, test: rng.chance(opts.testRate) });
