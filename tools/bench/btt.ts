@@ -5,9 +5,15 @@
  * the output says so. Offsets and LBAs come from a seeded PRNG; each figure is the best of a few
  * rounds (least disturbed by the other processes sharing the machine).
  *
+ * `--fuse` (root, fio, losetup) measures the same I/O pattern with fio through the exposure:
+ * `pmlogfs mount` of a sector-mode image, fio on the FUSE file `disk`, and fio (O_DIRECT) on a
+ * loop device over it; plus fio on a loop device over a plain /dev/shm file, to show what the loop
+ * device alone costs.
+ *
  * Layer: tools (bench). Uses src/pmem and src/btt. Run: `npm run build:ts` then
- * `node dist/tools/bench/btt.js [--json] [--quick] [--size 1G] [--sector 512|4096]`.
+ * `node dist/tools/bench/btt.js [--json] [--quick] [--size 1G] [--sector 512|4096] [--fuse]`.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +30,8 @@ writes and raw reads of the region, on a forced-PM plain file (default in /dev/s
   --size SIZE   region size (default 1G; suffixes K, M, G)
   --sector N    BTT sector size, 512 or 4096 (default 4096); a 4 KiB I/O is 8 or 1 sector(s)
   --dir DIR     where to put the image (default /dev/shm)
+  --fuse        instead: fio 4 KiB random I/O through pmlogfs mount (the FUSE file, and a loop
+                device over it) and through a loop device over a plain file (needs root, fio)
 `;
 
 interface Row {
@@ -52,7 +60,7 @@ function time(ops: number, fn: (i: number) => void, rounds = 3): number {
 }
 
 function main(argv: string[]): number {
-  const args = { json: false, quick: false, size: 1 << 30, sector: 4096, dir: '/dev/shm' };
+  const args = { json: false, quick: false, size: 1 << 30, sector: 4096, dir: '/dev/shm', fuse: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') return process.stdout.write(HELP), 0;
@@ -61,6 +69,7 @@ function main(argv: string[]): number {
     else if (a === '--size') args.size = parseSize(argv[++i] ?? '');
     else if (a === '--sector') args.sector = Number(argv[++i]);
     else if (a === '--dir') args.dir = argv[++i] ?? '';
+    else if (a === '--fuse') args.fuse = true;
     else {
       process.stderr.write(`btt bench: unknown argument ${JSON.stringify(a)}\n${HELP}`);
       return 2;
@@ -70,6 +79,7 @@ function main(argv: string[]): number {
     process.stderr.write(`btt bench: --sector must be 512 or 4096, not ${args.sector}\n`);
     return 2;
   }
+  if (args.fuse) return fuseBench(args);
   const file = path.join(args.dir, `pmlogfs-btt-bench-${process.pid}.img`);
   const region = openRegion(file, { create: true, sizeBytes: args.size, forcePmem: true });
   try {
@@ -117,6 +127,76 @@ function main(argv: string[]): number {
     region.close();
     fs.rmSync(file, { force: true });
   }
+}
+
+interface FioRow {
+  name: string;
+  iops: number;
+  latUsMean: number;
+}
+
+function run(cmd: string, argv: string[]): string {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, PMLOGFS_FORCE_PMEM: '1' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr}${r.error?.message ?? ''}`);
+  return r.stdout;
+}
+
+/** One fio job of 4 KiB random I/O; returns IOPS and mean latency. */
+function fio(target: string, rw: 'randwrite' | 'randread', seconds: number, sizeBytes: number, direct: boolean): { iops: number; latUsMean: number } {
+  const out = run('fio', [
+    '--name=btt', `--filename=${target}`, `--rw=${rw}`, '--bs=4k', `--direct=${direct ? 1 : 0}`, '--ioengine=psync',
+    '--iodepth=1', `--size=${sizeBytes}`, `--runtime=${seconds}`, '--time_based', '--randseed=1', '--output-format=json',
+  ]);
+  const job = JSON.parse(out.slice(out.indexOf('{'))).jobs[0];
+  const side = rw === 'randwrite' ? job.write : job.read;
+  return { iops: side.iops, latUsMean: side.lat_ns.mean / 1000 };
+}
+
+function fuseBench(args: { json: boolean; quick: boolean; size: number; sector: number; dir: string }): number {
+  const repo = path.resolve(__dirname, '..', '..', '..');
+  const bin = (name: string): string => path.join(repo, 'bin', name);
+  const img = path.join(args.dir, `pmlogfs-btt-bench-fuse-${process.pid}.img`);
+  const plain = path.join(args.dir, `pmlogfs-btt-bench-plain-${process.pid}.img`);
+  const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-btt-bench-'));
+  const seconds = args.quick ? 2 : 8;
+  const ioBytes = Math.min(512 << 20, Math.floor(args.size / 2));
+  const loops: string[] = [];
+  let mounted = false;
+  const rows: FioRow[] = [];
+  const add = (name: string, r: { iops: number; latUsMean: number }): void => {
+    rows.push({ name, ...r });
+  };
+  try {
+    run(process.execPath, [bin('mkfs.pmlogfs.js'), '-q', '-m', 'sector', '--sector-size', String(args.sector), '--size', String(args.size), img]);
+    run(process.execPath, [bin('pmlogfs.js'), 'mount', '-o', 'forcepmem', img, mnt]);
+    mounted = true;
+    const disk = path.join(mnt, 'disk');
+    for (const rw of ['randwrite', 'randread'] as const) add(`fio ${rw} on the FUSE file (pmlogfs mount, BTT)`, fio(disk, rw, seconds, ioBytes, false));
+    for (const dio of ['off', 'on']) {
+      const loop = run('losetup', ['-f', '--show', `--direct-io=${dio}`, disk]).trim();
+      loops.push(loop);
+      for (const rw of ['randwrite', 'randread'] as const) add(`fio ${rw} O_DIRECT on a loop device (direct-io=${dio}) over it`, fio(loop, rw, seconds, ioBytes, true));
+    }
+    fs.writeFileSync(plain, '');
+    fs.truncateSync(plain, args.size);
+    const loop2 = run('losetup', ['-f', '--show', plain]).trim();
+    loops.push(loop2);
+    for (const rw of ['randwrite', 'randread'] as const) add(`fio ${rw} O_DIRECT on a loop device over a plain ${args.dir} file`, fio(loop2, rw, seconds, ioBytes, true));
+  } finally {
+    for (const l of loops) spawnSync('losetup', ['-d', l]);
+    if (mounted) spawnSync(process.execPath, [bin('pmlogfs.js'), 'umount', mnt]);
+    fs.rmSync(mnt, { recursive: true, force: true });
+    fs.rmSync(img, { force: true });
+    fs.rmSync(plain, { force: true });
+  }
+  const meta = { sizeBytes: args.size, sectorSize: args.sector, seconds, ioBytes, image: `forced-PM plain file in ${args.dir} (NOT durable)`, node: process.version };
+  if (args.json) process.stdout.write(JSON.stringify({ meta, rows }, null, 2) + '\n');
+  else {
+    process.stdout.write(`BTT through FUSE: ${meta.image}, ${args.sector}-byte sectors, fio psync iodepth 1, 4 KiB, ${seconds} s per figure\n\n`);
+    const w = Math.max(...rows.map((r) => r.name.length));
+    for (const r of rows) process.stdout.write(`${r.name.padEnd(w)}  ${r.iops.toFixed(0).padStart(7)} IOPS  ${r.latUsMean.toFixed(1).padStart(7)} us mean\n`);
+  }
+  return 0;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
