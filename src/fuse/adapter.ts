@@ -35,6 +35,7 @@ const EIO = 5;
 const EINVAL = 22;
 const ERANGE = 34;
 const ENOSYS = 38;
+const ENODATA = 61;
 const RENAME_WHITEOUT = 4;
 /** Smallest dirent: 24-byte header + name padded to 8; direntplus adds a 128-byte entry_out. */
 const DIRENT_MIN = 32;
@@ -134,7 +135,7 @@ export class FuseAdapter {
       case OP.READDIRPLUS: return this.readdir(req, a, b, c, true);
       case OP.STATFS: return this.statfs(req);
       case OP.SETXATTR: this.writable(); fs.setxattr(a, b, c, d); return this.r.fuseReplyErr(req, 0);
-      case OP.GETXATTR: return this.sized(req, fs.getxattr(a, b), c);
+      case OP.GETXATTR: return this.getxattr(req, a, b, c);
       case OP.LISTXATTR: return this.sized(req, listBytes(fs.listxattr(a)), b);
       case OP.REMOVEXATTR: this.writable(); fs.removexattr(a, b); return this.r.fuseReplyErr(req, 0);
       case OP.FALLOCATE: this.writable(); fs.fallocate(a, b, c, d); return this.r.fuseReplyErr(req, 0);
@@ -305,6 +306,17 @@ export class FuseAdapter {
     s[o + 7] = st.filesFree;
     s[o + 8] = st.nameMax;
     this.r.fuseReplyStatfs(req);
+  }
+
+  /**
+   * The kernel asks for security.capability before every write (file_remove_privs; FUSE never
+   * marks inodes S_NOSEC), so a missing attribute is the hot case: answer it from listxattr
+   * without building an FsError (whose stack capture costs more than the lookup).
+   */
+  private getxattr(req: number, ino: Ino, name: Buffer, size: number): void {
+    const names = this.fs.listxattr(ino);
+    if (!names.some((n) => n.equals(name))) return this.r.fuseReplyErr(req, ENODATA);
+    this.sized(req, this.fs.getxattr(ino, name), size);
   }
 
   /** getxattr/listxattr: size 0 asks for the length; a too-small buffer is ERANGE. */

@@ -154,4 +154,29 @@ describe('mount and unmount paths', () => {
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(info.stdout))).toMatch(/"clean":true/);
   });
+
+  it.runIf(coreAvailable())('a killed server leaves a mount fusermount3 -u clears; what had returned is there after a remount', async () => {
+    const img = newImage('64M');
+    const mnt = tmpDir('pmlogfs-ref-kill-');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [compiled().binPath('pmlogfs'), 'mount', '-f', img, mnt, '-o', 'forcepmem'], { stdio: 'ignore' });
+    for (let i = 0; i < 500 && !findPmlogfsMount(mnt); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(findPmlogfsMount(mnt)).toBeDefined();
+    const { execFile } = await import('node:child_process');
+    const sh = (cmd: string) => new Promise<string>((res, rej) => execFile('sh', ['-c', cmd], (e, out, err) => (e ? rej(new Error(err)) : res(out))));
+    await sh(`echo durable > ${mnt}/f && mkdir ${mnt}/d`); // served by the child: async only
+    child.kill('SIGKILL');
+    await new Promise((res) => child.on('exit', res));
+    await expect(sh(`ls ${mnt}`)).rejects.toThrow(/Transport endpoint is not connected/);
+    expect(spawnSync('fusermount3', ['-u', mnt]).status).toBe(0);
+    expect(findPmlogfsMount(mnt)).toBeUndefined();
+    const again = runPmlogfs(['mount', img, mnt, '-o', 'forcepmem']);
+    expect(again.code, again.stderr).toBe(0);
+    try {
+      expect(fs.readFileSync(path.join(mnt, 'f'), 'utf8')).toBe('durable\n');
+      expect(fs.statSync(path.join(mnt, 'd')).isDirectory()).toBe(true);
+    } finally {
+      expect(runPmlogfs(['umount', mnt]).code).toBe(0);
+    }
+  });
 });
