@@ -118,6 +118,9 @@ function checkInfo(region: Region, area: BttArea, a: FoundArena, problems: BttPr
   }
 }
 
+/** At most this many bad map entries are repaired per run (a run after it repairs more). */
+const MAX_KEPT = 1 << 20;
+
 /** A lane whose free block cannot be trusted, to be given an unowned block on repair. */
 interface BadLane {
   lane: number;
@@ -165,7 +168,8 @@ function checkArenaBody(region: Region, base: number, a: FoundArena, problems: B
   /* ownership: one bit per internal block */
   const seen = new Uint8Array(Math.ceil(n / 8));
   const dup = new Set<number>();
-  const badEntries: number[] = [];
+  const badEntries: number[] = []; /* kept up to MAX_KEPT; badEntryCount counts them all */
+  let badEntryCount = 0;
   const mark = (b: number): void => {
     if (seen[b >> 3]! & (1 << (b & 7))) dup.add(b);
     else seen[b >> 3]! |= 1 << (b & 7);
@@ -173,8 +177,9 @@ function checkArenaBody(region: Region, base: number, a: FoundArena, problems: B
   for (let lba = 0; lba < info.externalNlba; lba++) {
     const b = rollForward.get(lba) ?? readMapEntry(region, mapOff, lba).block;
     if (b >= n) {
-      if (badEntries.length < maxListed) add('map-range', 'error', mapEntryOffset(mapOff, lba), `lba ${lba} maps to block ${b} >= internal nlba ${n}`, true);
-      badEntries.push(lba);
+      if (badEntryCount < maxListed) add('map-range', 'error', mapEntryOffset(mapOff, lba), `lba ${lba} maps to block ${b} >= internal nlba ${n}`, true);
+      if (badEntries.length < MAX_KEPT) badEntries.push(lba);
+      badEntryCount++;
     } else mark(b);
   }
   const mapDup = new Set(dup);
@@ -190,10 +195,15 @@ function checkArenaBody(region: Region, base: number, a: FoundArena, problems: B
   for (const b of mapDup) {
     if (listed++ < maxListed) add('map-duplicate', 'error', base + info.dataOff + b * info.internalLbaSize, `block ${b} is mapped by more than one LBA`, false);
   }
-  const orphans: number[] = [];
-  for (let b = 0; b < n; b++) if (!(seen[b >> 3]! & (1 << (b & 7)))) orphans.push(b);
   /* every bad lane and bad entry wants one orphan; orphans left over are lost capacity only */
-  const spare = orphans.length - badLanes.length - badEntries.length;
+  const orphans: number[] = [];
+  let orphanCount = 0;
+  for (let b = 0; b < n; b++) {
+    if (seen[b >> 3]! & (1 << (b & 7))) continue;
+    if (orphans.length < badLanes.length + badEntries.length + 1) orphans.push(b);
+    orphanCount++;
+  }
+  const spare = orphanCount - badLanes.length - badEntryCount;
   if (spare > 0) add('block-orphan', 'warning', base + info.dataOff + orphans[0]! * info.internalLbaSize, `${spare} block(s) owned by nobody (first ${orphans[0]})`, false);
   if (repair) repairOwnership(region, base, a, badLanes, badEntries, orphans);
 }
