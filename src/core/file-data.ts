@@ -110,8 +110,10 @@ export function stageFallocate(region: Region, op: Op, n: InodeInfo, mode: numbe
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     const i0 = Math.floor(offset / B);
     const i1 = Math.floor((end - 1) / B);
-    if (offset % B !== 0 && mappedData(n, i0)) stageZeroPart(region, op, n, i0, offset, Math.min(end, (i0 + 1) * B), n.size);
-    if (end % B !== 0 && i1 !== i0 && mappedData(n, i1)) stageZeroPart(region, op, n, i1, i1 * B, end, n.size);
+    const headPartial = offset % B !== 0;
+    if (headPartial && mappedData(n, i0)) stageZeroPart(region, op, n, i0, offset, Math.min(end, (i0 + 1) * B), n.size);
+    // the block holding the end, unless the head case above already zeroed it
+    if (end % B !== 0 && !(headPartial && i1 === i0) && mappedData(n, i1)) stageZeroPart(region, op, n, i1, Math.max(offset, i1 * B), end, n.size);
     const w0 = Math.ceil(offset / B) * B;
     const w1 = Math.floor(end / B) * B;
     if (w1 > w0) op.add(n, { type: ET.PUNCH, fileOffset: w0, length: w1 - w0, timeNs: op.now });

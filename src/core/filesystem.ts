@@ -38,7 +38,7 @@ import type { InoAllocator } from './index/ino-allocator';
 import { Journal } from './journal';
 import { Op, type OpContext } from './op';
 import type { OrphanList } from './orphans';
-import { type IndexFactories, newInodeInfo, rollbackJournal, scanFileSystem } from './recovery';
+import { type IndexFactories, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
 import { readSuperblock, type SuperblockInfo, type SuperblockRead, writeSuperblockState } from './superblock';
 
 export interface MountOptions {
@@ -48,6 +48,11 @@ export interface MountOptions {
   atime?: 'relatime' | 'strictatime' | 'noatime';
   /** Test-only fault switches (src/core/faults.ts). */
   faults?: CoreFaults;
+  /**
+   * Strict mode (tests): after every commit, replay each changed inode's log from the region and
+   * check it equals the DRAM state, and check the allocator's invariants. Slow.
+   */
+  strict?: boolean;
 }
 
 /** Largest file size (EFBIG beyond). */
@@ -109,6 +114,7 @@ export class FileSystem implements FileSystemApi {
     this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
     this.inoAlloc = makeInoAllocator(this.table.capacity, this.inodes.keys());
     this.ctx = { region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults };
+    if (opts.strict) this.ctx.verify = (changed) => this.verify(changed);
     const freed = this.cleanOrphans();
     this.mountReport = { superblock: read, journalRolledBack: rolledBack, orphansFreed: freed };
   }
@@ -668,6 +674,17 @@ export class FileSystem implements FileSystemApi {
       for (const e of n.dir.after(0, Number.MAX_SAFE_INTEGER)) rec(e.ino, [...path, e.name]);
     };
     rec(this.sb.rootIno, []);
+  }
+
+  /** Strict mode: the changed inodes' DRAM state equals their logs; the indexes keep their invariants. */
+  private verify(changed: InodeInfo[]): void {
+    for (const n of changed) {
+      if (this.inodes.get(n.ino) !== n) continue; // freed by this operation
+      const problem = verifyInode(this.region, n, this.factories);
+      assert(problem === null, () => `strict: ${problem}`);
+      (n.dir as { check?: () => void } | null)?.check?.();
+    }
+    (this.allocator as { check?: () => void }).check?.();
   }
 
   /** Blocks free in the allocator. */

@@ -30,6 +30,8 @@ export interface OpContext {
   journal: Journal;
   table: InodeTable;
   faults: CoreFaults;
+  /** Strict mode: called after every commit with the inodes it changed (expensive checks). */
+  verify?: (changed: InodeInfo[]) => void;
 }
 
 export class Op {
@@ -124,5 +126,6 @@ export class Op {
     }
     for (const fn of this.afterCommit) fn();
     this.alloc.committed();
+    this.ctx.verify?.(results.map((r) => r.info));
   }
 }

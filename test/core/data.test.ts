@@ -201,6 +201,19 @@ describe('fallocate / lseek', () => {
       expect(fs.lseek(ino, 2 * K, SEEK_DATA)).toBe(4 * K);
     });
   });
+  it('PUNCH_HOLE inside one block from an aligned start zeroes just that range', () => {
+    const { h, ino } = file();
+    const data = pattern(3 * K, 4);
+    h.fs.write(ino, 0, data);
+    h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, K, 70);
+    h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * K + 100, 50);
+    data.fill(0, K, K + 70);
+    data.fill(0, 2 * K + 100, 2 * K + 150);
+    checkTwice(h, (fs) => {
+      expect(fs.read(ino, 0, 3 * K).equals(data)).toBe(true);
+      expect(fs.getattr(ino).blocks).toBe(3 * 8);
+    });
+  });
   it('ZERO_RANGE zeroes the range, keeps it allocated, may grow the size', () => {
     const { h, ino } = file();
     const data = pattern(4 * K, 8);

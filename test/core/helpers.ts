@@ -61,7 +61,7 @@ export function makeFs(sizeBytes = 8 << 20, opts: { memory?: boolean; mount?: Mo
     region = new MemoryRegion(sizeBytes);
   }
   formatRegion(region, { label: 'test', nowNs: t });
-  const mountOpts: MountOptions = { clock, atime: 'noatime', ...opts.mount };
+  const mountOpts: MountOptions = { clock, atime: 'noatime', strict: true, ...opts.mount };
   const h: TestFs = {
     fs: FileSystem.mount(region, mountOpts),
     region,
