@@ -139,6 +139,23 @@ function seq1Defs(): CaseDef[] {
   ];
 }
 
+/**
+ * Cases whose tested steps grow a structure past its first block (measured on the core as of
+ * this writing; the windows are a few steps wide around the crossing): foo's log gets a second
+ * page at the 40th chmod; the inode table a second block at the 25th create (ino 32); B's log a
+ * second page at the 55th create in B.
+ */
+function growthDefs(): CaseDef[] {
+  const chmods = (n: number): Op[] => Array.from({ length: n }, (_, i) => ({ k: 'setattr', at: 'foo', perm: i % 2 ? 0o600 : 0o644 }));
+  const creates = (from: number, n: number): Op[] =>
+    Array.from({ length: n }, (_, i) => ({ k: 'create', path: `B/f${String(from + i).padStart(3, '0')}`, perm: 0o644 }));
+  return [
+    { shape: 'setattr/log-page-crossing', setup: chmods(36), ops: chmods(6) },
+    { shape: 'create/inode-table-growth', setup: creates(0, 22), ops: creates(22, 5) },
+    { shape: 'create/dir-log-page-crossing', setup: creates(0, 52), ops: creates(52, 5) },
+  ];
+}
+
 const kindOf = (shape: string): string => shape.slice(0, shape.indexOf('/'));
 
 function build(name: string, seed: number, setup: Op[], tested: Op[]): Workload {
@@ -152,7 +169,7 @@ function build(name: string, seed: number, setup: Op[], tested: Op[]): Workload 
 
 /** Every seq-1 case (optionally only some kinds). */
 export function seq1(kinds?: readonly string[]): Workload[] {
-  return seq1Defs()
+  return [...seq1Defs(), ...growthDefs()]
     .filter((d) => !kinds || kinds.includes(kindOf(d.shape)))
     .map((d) => build(d.shape, 1, d.setup ?? [], d.ops));
 }
