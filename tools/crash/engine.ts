@@ -98,7 +98,8 @@ class WorkloadRun {
     const remove = test ? this.region.onFence((r, f) => explorer.atFence(r, f)) : () => undefined;
     let error: string | undefined;
     try {
-      error = applyOp(this.fs, this.ctx, op).error;
+      if (op.k === 'remount') this.remount();
+      else error = applyOp(this.fs, this.ctx, op).error;
     } catch (e) {
       this.violation(kindOf, { kind: 'op-threw', step: i, op: opText, detail: errText(e) });
       // still judge the crash images seen before the throw: against the pre-state only
@@ -117,6 +118,13 @@ class WorkloadRun {
     ks.steps += test ? 1 : 0;
     ks.ms += performance.now() - t0;
     return post;
+  }
+
+  /** Unmount and mount the live region again (open handles die: their orphans are freed). */
+  private remount(): void {
+    this.fs.unmount();
+    this.ctx.handles.clear();
+    this.fs = this.target.mount(this.region, this.opts.faults);
   }
 
   /** Every recovered state must be the pre- or the post-state; report problems found on the way. */

@@ -31,7 +31,9 @@ export type Op =
   | { k: 'setxattr'; at: string; name: string; len: number; tag: number; flags: number }
   | { k: 'removexattr'; at: string; name: string }
   | { k: 'open'; path: string; handle: string }
-  | { k: 'release'; handle: string };
+  | { k: 'release'; handle: string }
+  /** Unmount and mount again (the harness runs it: it needs the target); handles are dropped. */
+  | { k: 'remount' };
 
 export type OpKind = Op['k'];
 
@@ -147,6 +149,8 @@ function applyUnchecked(fs: FileSystemApi, ctx: OpContext, op: Op): void {
       ctx.handles.set(op.handle, ino);
       return;
     }
+    case 'remount':
+      throw new Error('workload bug: remount is run by the harness, not applyOp');
     case 'release': {
       const ino = ctx.handles.get(op.handle);
       if (ino === undefined) throw new Error(`workload bug: handle ${op.handle} not open`);

@@ -101,7 +101,8 @@ function oneOp(rng: Prng, ns: NameSpace, tag: number, opts: RandomOptions): Op {
   }
   if (r < 91) return { k: 'setattr', at: ns.anyFile(), perm: rng.pick([0o600, 0o644, 0o4755]), uid: rng.below(3), mtimeNs: String(rng.nextU32()) };
   if (r < 97) return { k: 'setxattr', at: ns.anyFile(), name: `user.${rng.below(4)}`, len: rng.between(0, 2000), tag, flags: 0 };
-  return { k: 'removexattr', at: ns.anyFile(), name: `user.${rng.below(4)}` };
+  if (r < 99) return { k: 'removexattr', at: ns.anyFile(), name: `user.${rng.below(4)}` };
+  return { k: 'remount' };
 }
 
 export function randomWorkload(seed: number, opts: RandomOptions = DEFAULT_RANDOM): Workload {

@@ -131,6 +131,8 @@ function seq1Defs(): CaseDef[] {
     { shape: 'truncate/open-unlinked', setup: openUnlinked, ops: [{ k: 'truncate', at: '@h', size: 10 }] },
     { shape: 'setattr/open-unlinked', setup: openUnlinked, ops: [{ k: 'setattr', at: '@h', perm: 0o600 }] },
     { shape: 'release/last-ref-of-unlinked', setup: openUnlinked, ops: [{ k: 'release', handle: '@h' }] },
+    { shape: 'remount/clean', ops: [{ k: 'remount' }] },
+    { shape: 'remount/frees-open-unlinked', setup: openUnlinked, ops: [{ k: 'remount' }] },
     {
       shape: 'rename/replacing-open-file',
       setup: [{ k: 'open', path: 'bar', handle: '@h' }],
@@ -183,7 +185,8 @@ export function seq2(seed: number, count: number, kinds?: readonly string[]): Wo
   for (let i = 0; i < count && firsts.length > 0; i++) {
     const a = rng.pick(firsts);
     // the second op must not need a handle the first case did not open
-    const seconds = defs.filter((d) => !d.setup?.some((s) => s.k === 'open') || a.setup?.some((s) => s.k === 'open'));
+    const aKeepsHandle = a.setup?.some((s) => s.k === 'open') && !a.ops.some((o) => o.k === 'remount');
+    const seconds = defs.filter((d) => !d.setup?.some((s) => s.k === 'open') || aKeepsHandle);
     const b = rng.pick(seconds);
     if (b.ops.some((o) => o.k === 'release') && a.ops.some((o) => o.k === 'release')) continue;
     out.push(build(`${a.shape}+${b.shape}`, seed, a.setup ?? [], [...a.ops, ...b.ops]));
