@@ -207,3 +207,18 @@ describe('-o ro', () => {
     }
   });
 });
+
+describe('-o writeback_cache', () => {
+  it('data written through the kernel cache reaches the file system byte-exact', async () => {
+    const t = await mountModel(['writeback_cache']);
+    try {
+      const src = path.join(host, 'wb.src');
+      await fsp.writeFile(src, seededBytes(3 << 20, 21));
+      await sh(`dd if=${src} of=${t.mnt}/wb bs=64k status=none && sync ${t.mnt}/wb && cmp ${src} ${t.mnt}/wb`);
+      const ino = t.model.lookup(1, Buffer.from('wb')).ino;
+      expect(t.model.read(ino, 0, 3 << 20).equals(await fsp.readFile(src))).toBe(true);
+    } finally {
+      await t.stop();
+    }
+  });
+});
