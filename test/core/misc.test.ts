@@ -10,6 +10,7 @@ import { ROOT_INO, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from '../../src/core/a
 import { CorruptionError, FsError } from '../../src/core/errors';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
+import { readSuperblock } from '../../src/core/superblock';
 import { crc32c } from '../../src/pmem/crc32c';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { OWNER, b, checkTwice, makeFs, snapshot } from './helpers';
@@ -210,6 +211,27 @@ describe('mount refuses what it cannot use', () => {
     const fs = FileSystem.mount(r);
     expect(fs.mountReport.superblock.source).toBe('replica');
     expect(fs.mountReport.superblock.primaryProblem).toMatch(/checksum/);
+  });
+  it('mount marks the image dirty (mount count + 1); unmount leaves it clean', () => {
+    const r = new MemoryRegion(1 << 20);
+    formatRegion(r);
+    expect(readSuperblock(r).state).toMatchObject({ clean: true, mountCount: 0 });
+    const fs = FileSystem.mount(r);
+    expect(readSuperblock(r).state).toMatchObject({ clean: false, mountCount: 1, savedStateBlock: 0 });
+    fs.unmount();
+    expect(readSuperblock(r).state).toMatchObject({ clean: true, mountCount: 1 });
+    FileSystem.mount(r).unmount();
+    expect(readSuperblock(r).state).toMatchObject({ clean: true, mountCount: 2 });
+  });
+  it('walk visits every path of the tree with its attributes', () => {
+    const h = makeFs();
+    const d = h.fs.mkdir(ROOT_INO, b('d'), 0o755, OWNER);
+    h.fs.mknod(d.ino, b('f'), S_IFREG | 0o644, 0, OWNER);
+    h.fs.symlink(ROOT_INO, b('l'), b('d/f'), OWNER);
+    const seen: string[] = [];
+    h.fs.walk((path, a) => seen.push(`${path.map(String).join('/')}:${a.nlink}`));
+    expect(seen).toEqual([':3', 'd:2', 'd/f:1', 'l:1']);
+    expect(h.fs.inodeNumbers().length).toBe(4);
   });
   it('operations after unmount fail with EIO', () => {
     const h = makeFs();
