@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkBtt } from '../../src/btt';
 import { readSuperblock } from '../../src/core/superblock';
 import { MemoryRegion } from '../../src/pmem';
-import { cleanupBuild, mountImage, newImage, sh, tmpDir, unmountAll } from '../fuse/helpers';
+import { cleanupBuild, mountImage, newImage, runPmlogfs, sh, tmpDir, unmountAll } from '../fuse/helpers';
 
 function missing(): string | null {
   if (process.getuid?.() !== 0) return 'not root';
@@ -108,4 +108,35 @@ describe.each([4096, 512])('sector mode through FUSE and a loop device, %i-byte 
     expect(report.problems).toEqual([]);
     await fs.promises.rm(path.dirname(img), { recursive: true, force: true });
   }, 300_000);
+});
+
+describe('sector mode mount: read-only and refusals', () => {
+  it.skipIf(why !== null)(`ro: the disk reads, writes fail EROFS; a BTT with both info blocks bad is refused (exit 32), nothing changed${why ? ` (skipped: ${why})` : ''}`, async () => {
+    const img = newImage('16M', ['-m', 'sector', '--sector-size', '512']);
+    let t = await mountImage(img);
+    await fs.promises.writeFile(path.join(t.mnt, 'disk'), Buffer.alloc(4096, 0x5a), { flag: 'r+' });
+    await t.stop();
+    t = await mountImage(img, 'forcepmem,ro');
+    const head = Buffer.alloc(4096);
+    const fh = await fs.promises.open(path.join(t.mnt, 'disk'), 'r');
+    await fh.read(head, 0, 4096, 0);
+    await fh.close();
+    expect(head.equals(Buffer.alloc(4096, 0x5a))).toBe(true);
+    await expect(fs.promises.writeFile(path.join(t.mnt, 'disk'), Buffer.alloc(512), { flag: 'r+' })).rejects.toThrow(/EROFS/);
+    await t.stop();
+
+    const image = await fs.promises.readFile(img);
+    const region = MemoryRegion.fromImage(image);
+    const sb = readSuperblock(region).sb;
+    const info2 = sb.btt!.offset + Number(image.readBigUInt64LE(sb.btt!.offset + 112));
+    image[sb.btt!.offset + 20] ^= 0xff;
+    image[info2 + 20] ^= 0xff;
+    await fs.promises.writeFile(img, image);
+    const mnt = tmpDir('pmlogfs-btt-refuse-');
+    const r = runPmlogfs(['mount', img, mnt, '-o', 'forcepmem']);
+    expect(r.code).toBe(32);
+    expect(r.stderr).toMatch(/BTT.*bad checksum.*fsck/);
+    expect((await fs.promises.readFile(img)).equals(image)).toBe(true);
+    await fs.promises.rm(path.dirname(img), { recursive: true, force: true });
+  }, 120_000);
 });
