@@ -55,10 +55,24 @@ const OPS: Array<[string, (fs: FileSystem) => void]> = [
   ['removexattr', (fs) => fs.removexattr(ino(fs, 'A', 'foo'), b('user.k'))],
 ];
 
-describe('crash at every fence: before or after, nothing else', () => {
-  for (const [name, op] of OPS) {
-    it(name, () => {
+/** Setups that put an operation right at a structure's growth point. */
+const GROWTH: Array<[string, (fs: FileSystem) => void, (fs: FileSystem) => void]> = [
+  ['create that grows the inode table (32nd inode)', (fs) => {
+    for (let i = fs.inodeNumbers().length; i < 31; i++) fs.mknod(ROOT_INO, b(`pad${i}`), S_IFREG | 0o644, 0, OWNER);
+  }, (fs) => fs.mkdir(ROOT_INO, b('grown'), 0o755, OWNER)],
+  ['create that needs a new page in the parent log', (fs) => {
+    const A = ino(fs, 'A');
+    const left = () => 4032 - ((fs as unknown as { inodes: Map<number, { logTail: number }> }).inodes.get(A)!.logTail % 4096);
+    // fill the directory's current log page until the coming 272-byte dentry no longer fits
+    while (left() >= 272) fs.setxattr(A, b('user.fill'), Buffer.alloc(8), 0);
+    expect(left()).toBeGreaterThanOrEqual(24);
+  }, (fs) => fs.mknod(ino(fs, 'A'), b(`x${'y'.repeat(200)}`), S_IFREG | 0o644, 0, OWNER)],
+];
+
+function crashCheck(name: string, op: (fs: FileSystem) => void, prepare?: (fs: FileSystem) => void): void {
+  it(name, () => {
       const { r, fs } = setup();
+      prepare?.(fs);
       clockAt.tick();
       const before = snapshot(fs);
       const images: Buffer[] = [];
@@ -85,6 +99,10 @@ describe('crash at every fence: before or after, nothing else', () => {
       }
       expect(sawBefore).toBe(true);
       expect(sawAfter || name.includes('orphan')).toBe(true);
-    });
-  }
+  });
+}
+
+describe('crash at every fence: before or after, nothing else', () => {
+  for (const [name, op] of OPS) crashCheck(name, op);
+  for (const [name, prepare, op] of GROWTH) crashCheck(name, op, prepare);
 });
