@@ -1,13 +1,17 @@
 // Goal: the core FileSystem behaves exactly as the reference model (test/support/model-fs.ts) under
-// a long seeded random mix of operations — writes and overwrites at random, multi-block and sparse
-// far offsets, reads, truncates, fallocate in every mode, SEEK_DATA/HOLE, renames with flags,
-// links, unlinks, mkdir/rmdir, xattrs, setattr, symlinks, opens of unlinked files — and keeps doing
-// so across unmount + mount (the DRAM indexes rebuilt from the logs; open files freed as orphans).
+// a long seeded random mix of operations — writes and overwrites at random, block-edge, multi-block
+// and sparse far offsets, reads, truncates, fallocate in every mode, SEEK_DATA/HOLE, renames with
+// flags, links, unlinks, mkdir/rmdir, xattrs, setattr, symlinks, opens of unlinked files, paged
+// readdirs while the directory changes — and keeps doing so across unmount + mount (the DRAM
+// indexes rebuilt from the logs; open files freed as orphans; free counts unchanged).
 // Method: test/support/differential.ts drives both with the same calls and a shared clock, compares
 // every error code and result, all attributes (times exact) every 50 ops, file contents byte for
-// byte every 500 ops, and remounts the core every 2,000 ops. Seed: PMLOGFS_MODEL_SEED (default
-// 1); op count: PMLOGFS_MODEL_OPS (default 100,000). A first test runs the harness against a
-// second ModelFs to show the harness itself is sound.
+// byte every 500 ops, and remounts the core every 2,000 ops; the core runs in strict mode (its own
+// log-replay check after every commit). Runs: the main one (PMLOGFS_MODEL_OPS, default 100,000),
+// one with large directories (PMLOGFS_MODEL_WIDE_OPS, 10,000), one on a 4 MiB region where a call
+// refused with ENOSPC must change nothing (PMLOGFS_MODEL_SMALL_OPS, 20,000). Seed:
+// PMLOGFS_MODEL_SEED (default 1). PMLOGFS_MODEL_STRICT=0 turns strict mode off. Two first tests
+// show the harness is sound (a ModelFs against itself passes; a subtly wrong one is caught).
 import { describe, expect, it } from 'vitest';
 import { FileSystem, CORE_LIMITS } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
@@ -18,6 +22,9 @@ import { ModelFs } from '../support/model-fs';
 const SEED = Number(process.env.PMLOGFS_MODEL_SEED ?? 1);
 const OPS = Number(process.env.PMLOGFS_MODEL_OPS ?? 100_000);
 const SMALL_OPS = Number(process.env.PMLOGFS_MODEL_SMALL_OPS ?? 20_000);
+const WIDE_OPS = Number(process.env.PMLOGFS_MODEL_WIDE_OPS ?? 10_000);
+// The core's strict mode (replay the changed inodes' logs after each commit and compare with DRAM).
+const STRICT = process.env.PMLOGFS_MODEL_STRICT !== '0';
 const T0 = 1_700_000_000_000_000_000n;
 
 function sharedClock(): { clock: () => bigint; tick: (ns?: bigint) => void } {
@@ -63,12 +70,12 @@ describe('model test', () => {
     const { clock, tick } = sharedClock();
     const region = new MemoryRegion(256 << 20);
     formatRegion(region, { label: 'model', uuid: Buffer.alloc(16, 0x4d), nowNs: T0 });
-    let fs = FileSystem.mount(region, { clock });
+    let fs = FileSystem.mount(region, { clock, strict: STRICT });
     const d = new Differential(model(clock), {
       fs,
       remount: () => {
         fs.unmount();
-        fs = FileSystem.mount(region, { clock });
+        fs = FileSystem.mount(region, { clock, strict: STRICT });
         return fs;
       },
     }, opts(OPS), tick);
@@ -77,17 +84,33 @@ describe('model test', () => {
     expect(stats.ops).toBe(OPS);
   });
 
+  it(`core FileSystem against the model with large directories (60 names): ${WIDE_OPS} ops, seed ${SEED}`, () => {
+    const { clock, tick } = sharedClock();
+    const region = new MemoryRegion(64 << 20);
+    formatRegion(region, { label: 'wide', uuid: Buffer.alloc(16, 0x57), nowNs: T0 });
+    let fs = FileSystem.mount(region, { clock, strict: STRICT });
+    const d = new Differential(model(clock), {
+      fs,
+      remount: () => {
+        fs.unmount();
+        fs = FileSystem.mount(region, { clock, strict: STRICT });
+        return fs;
+      },
+    }, { ...opts(WIDE_OPS), names: 60, crowded: 400, attrEvery: 200, contentEvery: 1000 }, tick);
+    expect(d.run().ops).toBe(WIDE_OPS);
+  });
+
   it(`core FileSystem on a 4 MiB region (ENOSPC changes nothing): ${SMALL_OPS} ops, seed ${SEED}`, () => {
     const { clock, tick } = sharedClock();
     const region = new MemoryRegion(4 << 20);
     formatRegion(region, { label: 'small', uuid: Buffer.alloc(16, 0x53), nowNs: T0 });
     const atime = 'noatime' as const; // atime updates on a full region: see the separate test
-    let fs = FileSystem.mount(region, { clock, atime });
+    let fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
     const d = new Differential(model(clock, atime), {
       fs,
       remount: () => {
         fs.unmount();
-        fs = FileSystem.mount(region, { clock, atime });
+        fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
         return fs;
       },
     }, { ...opts(SMALL_OPS), targetMayRunOutOfSpace: true }, tick);
@@ -105,7 +128,7 @@ describe('full file system: reading never fails for want of space', () => {
     const { clock, tick } = sharedClock();
     const region = new MemoryRegion(1 << 20);
     formatRegion(region, { label: 'full', uuid: Buffer.alloc(16, 0x46), nowNs: T0 });
-    const fs = FileSystem.mount(region, { clock });
+    const fs = FileSystem.mount(region, { clock, strict: STRICT });
     const owner = { uid: 0, gid: 0 };
     const f = fs.mknod(1, Buffer.from('f'), 0o100644, 0, owner).ino;
     const s = fs.symlink(1, Buffer.from('s'), Buffer.from('target'), owner).ino;

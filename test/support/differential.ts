@@ -38,6 +38,11 @@ export interface RunOptions {
    * reference — the comparisons that follow then check that the failed call changed nothing.
    */
   targetMayRunOutOfSpace?: boolean;
+  /** Receives every call's description as it is made (debugging a divergence). */
+  trace?: (line: string) => void;
+  /** Size of the name pool (default 6) and the tree size past which creations become removals (default 120). */
+  names?: number;
+  crowded?: number;
 }
 
 export interface RunStats {
@@ -47,7 +52,13 @@ export interface RunStats {
   remounts: number;
 }
 
-const NAMES = ['a', 'b', 'c', 'd', 'e', 'f'].map((s) => Buffer.from(s));
+const SHORT_NAMES = ['a', 'b', 'c', 'd', 'e', 'f'];
+
+function namePool(n: number): Buffer[] {
+  const out = SHORT_NAMES.slice(0, n).map((s) => Buffer.from(s));
+  for (let i = out.length; i < n; i++) out.push(Buffer.from(i % 5 === 0 ? `\xff${i}\x01` : `name-${i}`, 'latin1'));
+  return out;
+}
 const OWNER = { uid: 1000, gid: 1000 };
 
 interface WalkNode {
@@ -59,8 +70,6 @@ interface WalkNode {
   depth: number;
 }
 
-/** Above this many nodes, creations turn into removals (keeps walks and comparisons fast). */
-const CROWDED = 120;
 
 export class DivergenceError extends Error {}
 
@@ -85,9 +94,14 @@ export class Differential {
   private readonly history: string[] = [];
   readonly stats: RunStats = { ops: 0, errors: {}, kinds: {}, remounts: 0 };
   private opIndex = 0;
+  private readonly names: Buffer[];
+  /** Above this many nodes, creations turn into removals (keeps walks and comparisons fast). */
+  private readonly crowdedAt: number;
 
   constructor(readonly ref: ModelFs, private readonly tgt: Target, readonly opts: RunOptions, readonly tick: () => void) {
     this.rng = new Prng(opts.seed);
+    this.names = namePool(opts.names ?? 6);
+    this.crowdedAt = opts.crowded ?? 120;
     this.target = tgt.fs;
     this.map.set(ROOT_INO, ROOT_INO);
   }
@@ -121,6 +135,7 @@ export class Differential {
   /** Run one call on both sides; compare error codes; return both results (undefined on error). */
   private both<T>(what: string, r: () => T, s: () => T): [T, T] | null {
     this.history.push(what);
+    this.opts.trace?.(`${this.opIndex}: ${what}`);
     if (this.history.length > 200) this.history.splice(0, 100);
     const kind = what.split(' ')[0]!;
     this.stats.kinds[kind] = (this.stats.kinds[kind] ?? 0) + 1;
@@ -202,7 +217,18 @@ export class Differential {
     return this.ref.has(ino);
   }
 
+  /** Sometimes snap to a block boundary (or one byte off it): block-edge cases are where bugs live. */
+  private edge(x: number): number {
+    const r = this.rng;
+    if (!r.chance(0.25)) return x;
+    return Math.max(0, Math.floor(x / 4096) * 4096 + r.pick([0, 0, 0, -1, 1]));
+  }
+
   private offset(): number {
+    return this.edge(this.rawOffset());
+  }
+
+  private rawOffset(): number {
     const r = this.rng;
     if (r.chance(0.002)) return this.ref.opts.maxFileSize - r.below(3000); // EFBIG / short writes
     if (r.chance(0.03)) return r.below(2 ** 40); // sparse far offsets (up to 1 TiB)
@@ -211,6 +237,11 @@ export class Differential {
   }
 
   private length(): number {
+    const n = this.edge(this.rawLength());
+    return n > 0 ? n : this.rng.between(1, 4096);
+  }
+
+  private rawLength(): number {
     const r = this.rng;
     if (r.chance(0.7)) return r.between(1, 600);
     if (r.chance(0.7)) return r.between(1, 20000);
@@ -225,10 +256,10 @@ export class Differential {
     const tg = this.target;
     const nodes = this.walk();
     let k = r.below(100);
-    const crowded = nodes.length > CROWDED;
+    const crowded = nodes.length > this.crowdedAt;
     if (crowded && (k < 15 || (k >= 70 && k < 74))) k = r.pick([75, 80]); // unlink or rmdir instead
     const dir = this.pickDir(nodes, k < 15 || (k >= 70 && k < 74));
-    const name = r.chance(0.003) ? Buffer.alloc(256, 0x6c) : r.pick(NAMES);
+    const name = r.chance(0.003) ? Buffer.alloc(256, 0x6c) : r.pick(this.names);
     const nm = name.length > 10 ? `<${name.length}B>` : name.toString();
     if (k < 8) {
       const type = r.pick([S_IFREG, S_IFREG, S_IFREG, S_IFIFO, S_IFCHR, S_IFSOCK, 0]);
@@ -263,7 +294,7 @@ export class Differential {
       const f = this.pickNode(nodes, S_IFREG) ?? this.pickNode(nodes);
       if (f === null) return;
       const size = ref.getattr(f).size;
-      const to = r.chance(0.4) ? r.below(size + 1) : r.chance(0.9) ? r.below(2 << 20) : r.chance(0.9) ? r.below(2 ** 40) : this.ref.opts.maxFileSize + r.between(-2, 2);
+      const to = r.chance(0.4) ? this.edge(r.below(size + 1)) : r.chance(0.9) ? r.below(2 << 20) : r.chance(0.9) ? r.below(2 ** 40) : this.ref.opts.maxFileSize + r.between(-2, 2);
       const res = this.both(`truncate ${f} ${to}`, () => ref.setattr(f, { size: to }), () => tg.setattr(this.t(f), { size: to }));
       if (res) this.sameAttr('truncate', res[0], res[1]);
     } else if (k < 58) {
@@ -272,8 +303,8 @@ export class Differential {
       const mode = r.pick([0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE,
         FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, 0x08]);
       const size = ref.getattr(f).size;
-      const off = r.chance(0.6) && size > 0 ? r.below(size) : r.below(1 << 20);
-      const len = r.chance(0.05) ? 0 : r.between(1, r.chance(0.8) ? 20000 : 400000);
+      const off = this.edge(r.chance(0.6) && size > 0 ? r.below(size) : r.below(1 << 20));
+      const len = r.chance(0.05) ? 0 : Math.max(1, this.edge(r.between(1, r.chance(0.8) ? 20000 : 400000)));
       this.both(`fallocate ${f} mode ${mode} @${off} +${len}`, () => ref.fallocate(f, mode, off, len), () => tg.fallocate(this.t(f), mode, off, len));
     } else if (k < 61) {
       const f = this.pickNode(nodes, S_IFREG) ?? this.pickNode(nodes);
@@ -285,7 +316,7 @@ export class Differential {
       if (res && res[0] !== res[1]) this.fail(`lseek returned ${res[1]}, expected ${res[0]}`);
     } else if (k < 70) {
       const dir2 = this.pickDir(nodes);
-      const name2 = r.pick(NAMES);
+      const name2 = r.pick(this.names);
       const flags = r.pick([0, 0, 0, RENAME_NOREPLACE, RENAME_EXCHANGE]);
       this.both(`rename ${dir}/${nm} ${dir2}/${name2} flags ${flags}`, () => ref.rename(dir, name, dir2, name2, flags),
         () => tg.rename(this.t(dir), name, this.t(dir2), name2, flags));
@@ -425,7 +456,7 @@ export class Differential {
     const nodes = this.walk();
     for (const n of nodes) {
       const a = this.ref.getattr(n.ino);
-      const what = `tree ${n.path || '/'}`;
+      const what = `tree ${n.path || '/'} (reference ino ${n.ino})`;
       const tb = this.t(n.ino);
       let b: Attr;
       try {
