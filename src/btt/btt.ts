@@ -7,7 +7,9 @@
  * Contract:
  * - `writeSector(s)`: each sector is written with the arena write protocol (arena.ts) and is
  *   durable and atomic when the call returns; a multi-sector write is atomic per sector only
- *   (as a disk's). `readSector(s)` returns what the last write of each sector wrote (zeros if
+ *   (as a disk's: sectors are committed in order, so a crash leaves a prefix written and the
+ *   sector in flight old or new). An FsError
+ *   (EIO: arena error flag; EBUSY: free blocks pinned by reads) is raised before any change. `readSector(s)` returns what the last write of each sector wrote (zeros if
  *   never written or zeroed). `zeroSectors` makes sectors read zeros (one map commit each).
  * - `pinRead` returns the PM ranges of a read without copying; until `release()`, the blocks
  *   stay untouched by writes (the read-tracking table), even if the sectors are overwritten.
@@ -126,6 +128,17 @@ export class Btt {
     const count = data.length / n;
     this.checkRange(lba, count);
     this.checkWritable();
+    const byArena = new Map<Arena, number[]>();
+    for (let i = 0; i < count; i++) {
+      const [arena, rel] = this.arenaOf(lba + i);
+      const list = byArena.get(arena) ?? [];
+      list.push(rel);
+      byArena.set(arena, list);
+    }
+    for (const [arena, rels] of byArena) {
+      const why = arena.cannotWrite(rels);
+      if (why) throw why; /* refused before any sector changed */
+    }
     for (let i = 0; i < count; i++) {
       const [arena, rel] = this.arenaOf(lba + i);
       arena.write(rel, data.subarray(i * n, (i + 1) * n));

@@ -202,6 +202,21 @@ describe('BTT read during a write of the same sector', () => {
     expect(f.btt.readSector(2).equals(sectorData(SEED, 2, 1, 512))).toBe(true);
   });
 
+  it('a multi-sector write that would run out of unpinned free blocks part-way is refused before any change', () => {
+    const f = makeBtt(1 << 20, 512, { nfree: 2 });
+    const v1 = Buffer.concat([0, 1, 2].map((i) => sectorData(SEED, i, 1, 512)));
+    f.btt.writeSectors(0, v1);
+    const pin = f.btt.pinRead(0, 3);
+    const v2 = Buffer.concat([0, 1, 2].map((i) => sectorData(SEED, i, 2, 512)));
+    expect(() => f.btt.writeSectors(0, v2)).toThrow(/EBUSY/); /* 2 lanes, 3 pinned old blocks */
+    expect(f.btt.readSectors(0, 3).equals(v1)).toBe(true);
+    f.btt.writeSectors(0, v2.subarray(0, 1024)); /* two sectors fit exactly */
+    expect(f.btt.readSectors(0, 2).equals(v2.subarray(0, 1024))).toBe(true);
+    pin.release();
+    f.btt.writeSectors(0, v2);
+    expect(f.btt.readSectors(0, 3).equals(v2)).toBe(true);
+  });
+
   it('a read of the sector at every fence inside its write returns the old or the new content, never anything else', () => {
     const f = makeBtt(1 << 20, 512, { nfree: 4 }, true);
     const region = f.region as ShadowRegion;
