@@ -78,6 +78,7 @@ describe('model test', () => {
         fs = FileSystem.mount(region, { clock, strict: STRICT });
         return fs;
       },
+      segmentBytes: (off, len) => region.read(off, len),
     }, opts(OPS), tick);
     const stats = d.run();
     console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts; errors ${JSON.stringify(stats.errors)}; calls ${JSON.stringify(stats.kinds)}`);
@@ -96,6 +97,7 @@ describe('model test', () => {
         fs = FileSystem.mount(region, { clock, strict: STRICT });
         return fs;
       },
+      segmentBytes: (off, len) => region.read(off, len),
     }, { ...opts(WIDE_OPS), names: 60, crowded: 400, attrEvery: 200, contentEvery: 1000 }, tick);
     expect(d.run().ops).toBe(WIDE_OPS);
   });
@@ -113,6 +115,7 @@ describe('model test', () => {
         fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
         return fs;
       },
+      segmentBytes: (off, len) => region.read(off, len),
     }, { ...opts(SMALL_OPS), targetMayRunOutOfSpace: true }, tick);
     const stats = d.run();
     console.log(`small-region model test: ${stats.ops} ops; errors ${JSON.stringify(stats.errors)}`);

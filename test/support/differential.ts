@@ -10,7 +10,7 @@
  * last operations (`PMLOGFS_MODEL_SEED=<seed> PMLOGFS_MODEL_OPS=<index+1> npx vitest run ...`).
  */
 import {
-  type Attr, type FileSystemApi, type Ino, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
+  type Attr, type FileSystemApi, type Ino, type ReadSegment, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
   FALLOC_FL_ZERO_RANGE, RENAME_EXCHANGE, RENAME_NOREPLACE, ROOT_INO, SEEK_DATA, SEEK_HOLE,
   S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, XATTR_CREATE, XATTR_REPLACE,
 } from '../../src/core/api';
@@ -22,6 +22,8 @@ export interface Target {
   fs: FileSystemApi;
   /** Unmount and mount again (open references are dropped: orphans are freed); returns the new fs. */
   remount?: () => FileSystemApi;
+  /** Bytes of a `pm` read segment (region offset, length): lets reads go through readSegments too. */
+  segmentBytes?: (regionOffset: number, length: number) => Buffer;
 }
 
 export interface RunOptions {
@@ -92,6 +94,7 @@ export class Differential {
   /** Paged readdirs in progress: the directory and each side's cookie (they may differ). */
   private readonly cursors: { dir: Ino; ref: number; tgt: number }[] = [];
   private readonly history: string[] = [];
+  private readonly generations = new Map<Ino, number>(); // target ino → generation last created
   readonly stats: RunStats = { ops: 0, errors: {}, kinds: {}, remounts: 0 };
   private opIndex = 0;
   private readonly names: Buffer[];
@@ -158,6 +161,21 @@ export class Differential {
       return null;
     }
     return [a.value as T, b.value as T];
+  }
+
+  /** Assemble a readSegments answer into bytes. */
+  private assemble(segs: ReadSegment[]): Buffer {
+    return Buffer.concat(segs.map((g) => (g.kind === 'bytes' ? Buffer.from(g.data)
+      : g.kind === 'zero' ? Buffer.alloc(g.length) : this.tgt.segmentBytes!(g.regionOffset, g.length))));
+  }
+
+  /** A target inode number must come back with a new generation each time it names a new inode. */
+  private checkGeneration(what: string, b: Attr): void {
+    const prev = this.generations.get(b.ino);
+    if (prev !== undefined && b.generation <= prev) {
+      this.fail(`${what}: target reused ino ${b.ino} with generation ${b.generation} (before: ${prev})`);
+    }
+    this.generations.set(b.ino, b.generation);
   }
 
   private sameAttr(what: string, a: Attr, b: Attr): void {
@@ -267,14 +285,23 @@ export class Differential {
       const rdev = type === S_IFCHR ? r.between(1, 0xffff) : 0;
       const res = this.both(`mknod ${dir}/${nm} ${mode.toString(8)}`, () => ref.mknod(dir, name, mode, rdev, OWNER),
         () => tg.mknod(this.t(dir), name, mode, rdev, OWNER));
-      if (res) this.sameAttr('mknod', res[0], res[1]);
+      if (res) {
+        this.checkGeneration('mknod', res[1]);
+        this.sameAttr('mknod', res[0], res[1]);
+      }
     } else if (k < 13) {
       const res = this.both(`mkdir ${dir}/${nm}`, () => ref.mkdir(dir, name, 0o755, OWNER), () => tg.mkdir(this.t(dir), name, 0o755, OWNER));
-      if (res) this.sameAttr('mkdir', res[0], res[1]);
+      if (res) {
+        this.checkGeneration('mkdir', res[1]);
+        this.sameAttr('mkdir', res[0], res[1]);
+      }
     } else if (k < 15) {
       const target = Buffer.from(r.pick(['x', '../a/b', 'y'.repeat(r.between(1, 300)), '\xff\x01'.repeat(3)]), 'latin1');
       const res = this.both(`symlink ${dir}/${nm}`, () => ref.symlink(dir, name, target, OWNER), () => tg.symlink(this.t(dir), name, target, OWNER));
-      if (res) this.sameAttr('symlink', res[0], res[1]);
+      if (res) {
+        this.checkGeneration('symlink', res[1]);
+        this.sameAttr('symlink', res[0], res[1]);
+      }
     } else if (k < 40) {
       const f = this.pickNode(nodes, S_IFREG) ?? this.pickNode(nodes);
       if (f === null) return;
@@ -288,7 +315,9 @@ export class Differential {
       const size = ref.getattr(f).size;
       const off = r.chance(0.7) && size > 0 ? r.below(size + 10) : this.offset();
       const len = this.length();
-      const res = this.both(`read ${f} @${off} +${len}`, () => ref.read(f, off, len), () => tg.read(this.t(f), off, len));
+      const segs = this.tgt.segmentBytes !== undefined && r.chance(0.5);
+      const res = this.both(`read${segs ? 'Segments' : ''} ${f} @${off} +${len}`, () => ref.read(f, off, len),
+        () => (segs ? this.assemble(tg.readSegments(this.t(f), off, len)) : tg.read(this.t(f), off, len)));
       if (res) this.sameBytes('read', res[0], res[1]);
     } else if (k < 53) {
       const f = this.pickNode(nodes, S_IFREG) ?? this.pickNode(nodes);
