@@ -14,6 +14,7 @@ import {
 import type { Region } from '../pmem/region';
 import { S_IFDIR, S_IFMT, S_IFREG } from './api';
 import type { BlockExtent } from './block-source';
+import { AssertionFailure } from './assert';
 import { CorruptionError } from './errors';
 import { decodeInodeFixed } from './inode-codec';
 import { applyEntry, FIRST_COOKIE, type InodeInfo, xattrBlocks } from './inode-info';
@@ -104,7 +105,13 @@ export function replayLog(region: Region, info: InodeInfo): void {
     if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > left) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, `bad entry length ${len}`);
     const e = decodeEntry(page.subarray(pos, pos + len), owner);
     if (typeof e === 'string') throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, e);
-    applyEntry(info, e);
+    try {
+      applyEntry(info, e);
+    } catch (x) {
+      // A checksummed entry that does not make sense for this inode (wrong type, duplicate name…).
+      if (x instanceof AssertionFailure) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, x.message);
+      throw x;
+    }
     pos += len;
     if (block * BLOCK_SIZE + pos > info.logTail && pageOf(info.logTail - 1) === block) {
       throw new CorruptionError(where, block * BLOCK_SIZE + pos, `entry crosses the committed tail ${info.logTail}`);
@@ -165,9 +172,14 @@ function linkTree(inodes: Map<number, InodeInfo>, rootIno: number): void {
   for (const d of inodes.values()) {
     if (!d.dir) continue;
     for (const e of d.dir.after(0, Number.MAX_SAFE_INTEGER)) {
+      const where = `directory ${d.ino}, name ${JSON.stringify(e.name.toString('latin1'))}`;
       const child = inodes.get(e.ino);
-      if (!child) throw new CorruptionError(`directory ${d.ino}`, d.slotOff, `name ${e.name.toString('latin1')} refers to free inode ${e.ino}`);
-      if (child.dir) child.parent = d.ino;
+      if (!child) throw new CorruptionError(where, d.slotOff, `refers to free inode ${e.ino}`);
+      if (child.type !== e.type) throw new CorruptionError(where, d.slotOff, `type 0o${e.type.toString(8)} but inode ${e.ino} is 0o${child.type.toString(8)}`);
+      if (child.dir) {
+        if (e.ino === rootIno || child.parent !== 0) throw new CorruptionError(where, d.slotOff, `directory ${e.ino} has a second name`);
+        child.parent = d.ino;
+      }
     }
   }
 }
