@@ -161,16 +161,16 @@ export class Arena {
   }
 
   /**
-   * Why writing these arena-relative LBAs (in order) could fail part-way, or null: the arena's
+   * Why writing arena-relative LBAs [first, first + count) in order could fail part-way, or null: the arena's
    * error flag, or too few lanes whose free block is unpinned (each write whose old block is
    * pinned leaves its lane blocked). Lets a multi-sector write refuse before changing anything.
    */
-  cannotWrite(lbas: readonly number[]): FsError | null {
+  cannotWrite(first: number, count: number): FsError | null {
     if ((this.info.flags & BTT_INFO_FLAG_ERROR) !== 0) return new FsError('EIO', `arena ${this.index} has its error flag set; writes refused`);
     if (this.pins.size === 0) return null;
     let usable = 0;
     for (let lane = 0; lane < this.info.nfree; lane++) if (!this.pins.has(this.freeBlock[lane]!)) usable++;
-    for (const lba of lbas) {
+    for (let lba = first; lba < first + count; lba++) {
       if (usable === 0) return new FsError('EBUSY', `arena ${this.index}: every free block is pinned by an unfinished read`);
       if (this.pins.has(readMapEntry(this.region, this.mapOff, lba).block)) usable--; /* its lane gets the pinned block */
     }

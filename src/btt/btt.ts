@@ -128,20 +128,22 @@ export class Btt {
     const count = data.length / n;
     this.checkRange(lba, count);
     this.checkWritable();
-    const byArena = new Map<Arena, number[]>();
-    for (let i = 0; i < count; i++) {
+    this.refuseEarly(lba, count);
+    for (let i = 0; i < count; ) {
       const [arena, rel] = this.arenaOf(lba + i);
-      const list = byArena.get(arena) ?? [];
-      list.push(rel);
-      byArena.set(arena, list);
+      const inArena = Math.min(count - i, arena.externalNlba - rel);
+      for (let k = 0; k < inArena; k++, i++) arena.write(rel + k, data.subarray(i * n, (i + 1) * n));
     }
-    for (const [arena, rels] of byArena) {
-      const why = arena.cannotWrite(rels);
-      if (why) throw why; /* refused before any sector changed */
-    }
-    for (let i = 0; i < count; i++) {
+  }
+
+  /** Throws (before any change) the FsError a write of these sectors would meet part-way. */
+  private refuseEarly(lba: number, count: number): void {
+    for (let i = 0; i < count; ) {
       const [arena, rel] = this.arenaOf(lba + i);
-      arena.write(rel, data.subarray(i * n, (i + 1) * n));
+      const inArena = Math.min(count - i, arena.externalNlba - rel);
+      const why = arena.cannotWrite(rel, inArena);
+      if (why) throw why;
+      i += inArena;
     }
   }
 

@@ -20,6 +20,7 @@ import {
   BTT_FLOG_GROUP_SIZE,
   bttNextSeq,
 } from '../../fs-layout/btt';
+import { u64FromHalves } from './u64';
 
 export interface FlogEntry {
   lba: number;
@@ -76,17 +77,19 @@ export function paddingIsZero(region: Region, logOff: number, lane: number): boo
 }
 
 /**
- * First half of a flog entry: [lba, oldMap] as one plain 8-byte store, flushed, NOT fenced (the
- * caller's fence covers it together with the data block).
+ * First half of a flog entry: [lba, oldMap], flushed, NOT fenced (the caller's fence covers it
+ * together with the data block). Plain stores: a torn first half is harmless, because the slot
+ * keeps its old (older) sequence number until the second half commits.
  */
 export function writeFlogFirstHalf(region: Region, slotOff: number, lba: number, oldMap: number): void {
-  region.writeU64(slotOff + E.lba, (BigInt(oldMap >>> 0) << 32n) | BigInt(lba >>> 0));
+  region.writeU32(slotOff + E.lba, lba >>> 0);
+  region.writeU32(slotOff + E.oldMap, oldMap >>> 0);
   region.flush(slotOff + E.lba, BTT_FLOG_COMMIT_HALF);
 }
 
 /** THE COMMIT of a sector write: [newMap, seq] by one 8-byte atomic store + flush + fence. */
 export function commitFlogEntry(region: Region, slotOff: number, newMap: number, seq: number): void {
-  region.commit64(slotOff + BTT_FLOG_COMMIT_HALF, (BigInt(seq >>> 0) << 32n) | BigInt(newMap >>> 0));
+  region.commit64(slotOff + BTT_FLOG_COMMIT_HALF, u64FromHalves(newMap >>> 0, seq >>> 0));
 }
 
 /** Writes a whole lane group (format and fsck repair): slot 0 = entry, slots 1..3 zero. */

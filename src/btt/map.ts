@@ -22,6 +22,7 @@ import {
   BTT_MAP_NORMAL,
   BTT_MAP_ZERO_FLAG,
 } from '../../fs-layout/btt';
+import { u64FromHalves } from './u64';
 
 export interface MapEntry {
   /** The internal block this LBA owns. */
@@ -65,5 +66,5 @@ export function commitMapEntry(region: Region, mapOff: number, lba: number, raw:
   const word = off - (off % 8);
   const lo = off === word ? raw >>> 0 : region.readU32(word);
   const hi = off === word ? region.readU32(word + 4) : raw >>> 0;
-  region.commit64(word, (BigInt(hi) << 32n) | BigInt(lo));
+  region.commit64(word, u64FromHalves(lo, hi));
 }
