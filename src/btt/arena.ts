@@ -4,7 +4,8 @@
  *
  * Layer: core/btt. PM through `Region` only.
  *
- * Write of external LBA `lba` (premap) in lane L, whose free block is F:
+ * Write of external LBA `lba` (premap) in lane L, whose free block is F (a run of consecutive
+ * sectors in distinct lanes does each step for all of them before the next, sharing fences):
  *   1. copy the data into block F (non-temporal, flushed, no fence);
  *   2. read the map: the LBA's current block O (with its error flag);
  *   3. flog first half [lba, O] into L's older slot, flushed; ONE fence (data + half durable);
@@ -27,7 +28,7 @@ import type { Region } from '../pmem/region';
 import { BTT_INFO_FLAG_ERROR, BTT_MAP_ERROR_FLAG, BTT_MAP_LBA_MASK, bttNextSeq } from '../../fs-layout/btt';
 import { commitFlogEntry, flogSlotOffset, readLane, writeFlogFirstHalf } from './flog';
 import type { BttInfo } from './info';
-import { commitMapEntry, encodeMapEntry, readMapEntry } from './map';
+import { commitMapEntries, commitMapEntry, encodeMapEntry, readMapEntry } from './map';
 
 /**
  * Test-only fault switches, each reintroducing a known crash bug so the crash tests can show
@@ -177,43 +178,70 @@ export class Arena {
     return null;
   }
 
-  /** The next lane whose free block is not pinned by a reader. */
-  private pickLane(): number {
+  /** Up to `want` distinct lanes whose free block is not pinned by a reader, round robin. */
+  private pickLanes(want: number): number[] {
     const n = this.info.nfree;
-    for (let i = 0; i < n; i++) {
+    const lanes: number[] = [];
+    for (let i = 0; i < n && lanes.length < want; i++) {
       const lane = (this.nextLane + i) % n;
-      if (!this.pins.has(this.freeBlock[lane]!)) {
-        this.nextLane = (lane + 1) % n;
-        return lane;
-      }
+      if (!this.pins.has(this.freeBlock[lane]!)) lanes.push(lane);
     }
-    throw new FsError('EBUSY', `arena ${this.index}: every free block is pinned by an unfinished read`);
+    if (lanes.length === 0) throw new FsError('EBUSY', `arena ${this.index}: every free block is pinned by an unfinished read`);
+    this.nextLane = (lanes[lanes.length - 1]! + 1) % n;
+    return lanes;
   }
 
   /** Writes one sector atomically (see the file comment for the steps). */
   write(lba: number, src: Uint8Array): void {
-    assert(src.length === this.info.externalLbaSize, () => `sector write of ${src.length} bytes, sector size ${this.info.externalLbaSize}`);
+    this.writeMany(lba, src);
+  }
+
+  /**
+   * Writes sectors [first, first + src.length / sectorSize), each atomically, committed in LBA
+   * order (a crash leaves a prefix of them written). A run of k sectors in k distinct lanes
+   * shares fences: all data blocks and flog first halves, then one fence; the k flog commits;
+   * then the map words (two entries per word). Runs longer than the usable lanes are split.
+   */
+  writeMany(first: number, src: Uint8Array): void {
+    const n = this.info.externalLbaSize;
+    assert(src.length > 0 && src.length % n === 0, () => `sector write of ${src.length} bytes, sector size ${n}`);
     if ((this.info.flags & BTT_INFO_FLAG_ERROR) !== 0) throw new FsError('EIO', `arena ${this.index} has its error flag set; writes refused`);
-    const lane = this.pickLane();
-    const newBlock = this.freeBlock[lane]!;
-    assert(newBlock < this.info.internalNlba, () => `free block ${newBlock} >= internal nlba ${this.info.internalNlba}`);
-    this.region.copyNoDrain(this.blockOffset(newBlock), src); /* 1 */
-    const old = readMapEntry(this.region, this.mapOff, lba); /* 2 */
-    if (old.block >= this.info.internalNlba) {
-      throw new CorruptionError('btt map', this.mapOff + lba * 4, `lba ${lba} maps to block ${old.block} >= internal nlba ${this.info.internalNlba}`);
+    const count = src.length / n;
+    for (let done = 0; done < count; ) {
+      const lanes = this.pickLanes(count - done);
+      this.writeRun(first + done, src.subarray(done * n, (done + lanes.length) * n), lanes);
+      done += lanes.length;
     }
-    const oldMap = (old.block | (old.error ? BTT_MAP_ERROR_FLAG : 0)) >>> 0;
-    const slot = this.freeSlot[lane]!;
-    const seq = this.freeSeq[lane]!;
-    const slotOff = flogSlotOffset(this.logOff, lane, slot);
-    writeFlogFirstHalf(this.region, slotOff, lba, oldMap); /* 3 */
+  }
+
+  /** One run: sector first + i goes to lane lanes[i] (steps 1..6 of the file comment, batched). */
+  private writeRun(first: number, src: Uint8Array, lanes: readonly number[]): void {
+    const n = this.info.externalLbaSize;
+    const olds = lanes.map((_, i) => {
+      const old = readMapEntry(this.region, this.mapOff, first + i); /* 2 */
+      if (old.block >= this.info.internalNlba) {
+        throw new CorruptionError('btt map', this.mapOff + (first + i) * 4, `lba ${first + i} maps to block ${old.block} >= internal nlba ${this.info.internalNlba}`);
+      }
+      return old;
+    });
+    const newBlocks = lanes.map((lane) => this.freeBlock[lane]!);
+    const slotOffs = lanes.map((lane) => flogSlotOffset(this.logOff, lane, this.freeSlot[lane]!));
+    lanes.forEach((lane, i) => {
+      assert(newBlocks[i]! < this.info.internalNlba, () => `free block ${newBlocks[i]} of lane ${lane} >= internal nlba ${this.info.internalNlba}`);
+      this.region.copyNoDrain(this.blockOffset(newBlocks[i]!), src.subarray(i * n, (i + 1) * n)); /* 1 */
+      const oldMap = (olds[i]!.block | (olds[i]!.error ? BTT_MAP_ERROR_FLAG : 0)) >>> 0;
+      writeFlogFirstHalf(this.region, slotOffs[i]!, first + i, oldMap); /* 3 */
+    });
     if (!this.faults.noDataFence) this.region.drain();
-    if (this.faults.mapBeforeFlog) commitMapEntry(this.region, this.mapOff, lba, encodeMapEntry(newBlock, 'normal'));
-    commitFlogEntry(this.region, slotOff, newBlock, seq); /* 4: the commit */
-    if (!this.faults.mapBeforeFlog) commitMapEntry(this.region, this.mapOff, lba, encodeMapEntry(newBlock, 'normal')); /* 5 */
-    this.freeBlock[lane] = old.block; /* 6 */
-    this.freeSlot[lane] = 1 - slot;
-    this.freeSeq[lane] = bttNextSeq(seq);
+    const raws = newBlocks.map((b) => encodeMapEntry(b, 'normal'));
+    if (this.faults.mapBeforeFlog) commitMapEntries(this.region, this.mapOff, first, raws);
+    lanes.forEach((lane, i) => commitFlogEntry(this.region, slotOffs[i]!, newBlocks[i]!, this.freeSeq[lane]!)); /* 4: the commits */
+    if (!this.faults.mapBeforeFlog) commitMapEntries(this.region, this.mapOff, first, raws); /* 5 */
+    lanes.forEach((lane, i) => {
+      this.freeBlock[lane] = olds[i]!.block; /* 6 */
+      this.freeSlot[lane] = 1 - this.freeSlot[lane]!;
+      this.freeSeq[lane] = bttNextSeq(this.freeSeq[lane]!);
+    });
   }
 
   /** Marks sector `lba` as reading zeros (keeps its block): one map commit, no flog entry. */

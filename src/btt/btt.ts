@@ -132,7 +132,8 @@ export class Btt {
     for (let i = 0; i < count; ) {
       const [arena, rel] = this.arenaOf(lba + i);
       const inArena = Math.min(count - i, arena.externalNlba - rel);
-      for (let k = 0; k < inArena; k++, i++) arena.write(rel + k, data.subarray(i * n, (i + 1) * n));
+      arena.writeMany(rel, data.subarray(i * n, (i + inArena) * n));
+      i += inArena;
     }
   }
 

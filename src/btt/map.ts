@@ -9,10 +9,10 @@
  *   bit 31 only -> zero: reads return zeros (block = bits 0..29 is still owned by this LBA)
  *   bit 30 only -> error: reads fail with EIO (block still owned by this LBA)
  *
- * Map entries are 4 bytes but our crash model is 8-byte atomic: an entry is changed only by
- * `commitMapEntry`, which rewrites the aligned 8-byte word holding it (and its unchanged
- * neighbour) with one `commit64`. The core is single-threaded, so the neighbour cannot change
- * between the read and the store.
+ * Map entries are 4 bytes but our crash model is 8-byte atomic: entries are changed only by
+ * `commitMapEntries`, which rewrites each aligned 8-byte word holding them (two entries; an
+ * unchanged neighbour as read) with one `commit64`. The core is single-threaded, so a neighbour
+ * cannot change between the read and the store.
  */
 import type { Region } from '../pmem/region';
 import {
@@ -58,13 +58,26 @@ export function readMapEntry(region: Region, mapOff: number, lba: number): MapEn
 }
 
 /**
- * THE COMMIT of a map change: the aligned 8-byte word holding entry `lba` is rewritten with
- * `raw` in its half and the neighbour unchanged, by one `commit64`. `mapOff` must be 8-aligned.
+ * THE COMMIT of map changes: entries [first, first + raws.length) get `raws`. Each aligned 8-byte
+ * word holding a changed entry is rewritten by one `commit64` (both its entries, the unchanged
+ * neighbour as it is), in LBA order. `mapOff` must be 8-aligned.
  */
+export function commitMapEntries(region: Region, mapOff: number, first: number, raws: readonly number[]): void {
+  for (let i = 0; i < raws.length; ) {
+    const lba = first + i;
+    const word = mapEntryOffset(mapOff, lba - (lba & 1));
+    if ((lba & 1) === 0) {
+      const hi = i + 1 < raws.length ? raws[i + 1]! >>> 0 : region.readU32(word + 4);
+      region.commit64(word, u64FromHalves(raws[i]! >>> 0, hi));
+      i += 2;
+    } else {
+      region.commit64(word, u64FromHalves(region.readU32(word), raws[i]! >>> 0));
+      i += 1;
+    }
+  }
+}
+
+/** One entry: `commitMapEntries` of a single raw value. */
 export function commitMapEntry(region: Region, mapOff: number, lba: number, raw: number): void {
-  const off = mapEntryOffset(mapOff, lba);
-  const word = off - (off % 8);
-  const lo = off === word ? raw >>> 0 : region.readU32(word);
-  const hi = off === word ? region.readU32(word + 4) : raw >>> 0;
-  region.commit64(word, u64FromHalves(lo, hi));
+  commitMapEntries(region, mapOff, lba, [raw]);
 }

@@ -37,6 +37,8 @@ interface Run {
   arenaCap?: number;
   /** Share of operations that zero the sector (zero flag) instead of writing it. */
   zeroShare?: number;
+  /** Share of write operations that write 2..4 consecutive sectors in one call (a batched run). */
+  multiShare?: number;
 }
 
 interface Stats {
@@ -55,8 +57,11 @@ class Ctx {
   }
 }
 
+/** The sectors one operation changes, in LBA order, with their version before and after. */
+type OpSectors = Array<{ lba: number; vOld: number; vNew: number }>;
+
 /** Checks one reopened image; returns the problems found ([] = good). */
-function verifyImage(ctx: Ctx, image: Buffer, model: Map<number, number>, target: number, vOld: number, vNew: number, probeWrites: boolean): string[] {
+function verifyImage(ctx: Ctx, image: Buffer, model: Map<number, number>, op: OpSectors, probeWrites: boolean): string[] {
   const { sectorSize, seed, nfree } = ctx.run;
   const region = MemoryRegion.fromImage(image);
   let btt: Btt;
@@ -66,9 +71,12 @@ function verifyImage(ctx: Ctx, image: Buffer, model: Map<number, number>, target
     return [`open failed: ${(e as Error).message}`];
   }
   const bad: string[] = [];
-  const want = (lba: number): Buffer[] =>
-    lba === target ? [sectorData(seed, lba, vOld, sectorSize), sectorData(seed, lba, vNew, sectorSize)] : [sectorData(seed, lba, model.get(lba) ?? 0, sectorSize)];
-  let resolved = -1;
+  const inOp = new Map(op.map((o) => [o.lba, o]));
+  const want = (lba: number): Buffer[] => {
+    const o = inOp.get(lba);
+    return o ? [sectorData(seed, lba, o.vOld, sectorSize), sectorData(seed, lba, o.vNew, sectorSize)] : [sectorData(seed, lba, model.get(lba) ?? 0, sectorSize)];
+  };
+  const resolved = new Map<number, number>();
   const readAll = (stage: string, scratchVersion: number): void => {
     for (let lba = 0; lba < btt.externalSectors; lba++) {
       const got = btt.readSector(lba);
@@ -76,19 +84,22 @@ function verifyImage(ctx: Ctx, image: Buffer, model: Map<number, number>, target
         if (!got.equals(sectorData(seed, lba, scratchVersion, sectorSize))) bad.push(`${stage}: scratch sector wrong`);
         continue;
       }
-      const options = want(lba);
-      const idx = options.findIndex((w) => got.equals(w));
+      const idx = want(lba).findIndex((w) => got.equals(w));
       if (idx < 0) {
         bad.push(`${stage}: sector ${lba} holds neither expected content (found lba=${got.readUInt32LE(0)} version=${got.readUInt32LE(4)})`);
         continue;
       }
-      if (lba === target) {
-        if (resolved >= 0 && resolved !== idx) bad.push(`${stage}: target sector changed from ${resolved ? 'new' : 'old'} to ${idx ? 'new' : 'old'}`);
-        resolved = idx;
+      if (inOp.has(lba)) {
+        const before = resolved.get(lba);
+        if (before !== undefined && before !== idx) bad.push(`${stage}: sector ${lba} changed from ${before ? 'new' : 'old'} to ${idx ? 'new' : 'old'}`);
+        resolved.set(lba, idx);
       }
     }
   };
   readAll('after reopen', model.get(ctx.scratch) ?? 0);
+  /* sectors are committed in LBA order: new ... new old ... old, never an old before a new */
+  const states = op.map((o) => (o.vOld === o.vNew ? -1 : resolved.get(o.lba) ?? -1)).filter((x) => x >= 0);
+  if (states.some((x, i) => i > 0 && x === 1 && states[i - 1] === 0)) bad.push(`not a prefix: ${states.join('')}`);
   const report = checkBtt(region, ctx.area);
   if (!report.clean || report.problems.length > 0) bad.push(`check: ${report.problems.map((p) => p.message).join('; ')}`);
   if (probeWrites && bad.length === 0) {
@@ -119,8 +130,15 @@ function runCrash(run: Run): Stats {
     if (run.maxViolations && stats.violations.length >= run.maxViolations) break;
     const target = rng.pick(hot.filter((l) => l !== ctx.scratch));
     const zeroing = run.zeroShare !== undefined && rng.chance(run.zeroShare);
-    const vOld = model.get(target) ?? 0;
-    const vNew = zeroing ? 0 : (lastVersion.get(target) ?? 0) + 1;
+    const arena = btt.arenas.find((a) => target < a.lbaStart + a.externalNlba)!;
+    const room = Math.min(arena.lbaStart + arena.externalNlba, ctx.scratch) - target;
+    const count = zeroing || !run.multiShare || !rng.chance(run.multiShare) ? 1 : Math.min(room, 2 + rng.below(3));
+    const op: OpSectors = [];
+    for (let i = 0; i < count; i++) {
+      const lba = target + i;
+      op.push({ lba, vOld: model.get(lba) ?? 0, vNew: zeroing ? 0 : (lastVersion.get(lba) ?? 0) + 1 });
+    }
+    const label = `op ${w} (sectors ${target}..${target + count - 1} ${zeroing ? 'zero' : 'write'})`;
     const remove = region.onFence((r) => {
       stats.fences++;
       const lines = r.inFlightLines();
@@ -128,23 +146,25 @@ function runCrash(run: Run): Stats {
       for (const subset of chooseSubsets(units, policy)) {
         stats.images++;
         const image = r.crashImage(subset.lines);
-        const bad = verifyImage(ctx, image, model, target, vOld, vNew, true);
-        for (const b of bad) stats.violations.push(`op ${w} (sector ${target} v${vOld}->v${vNew}) fence ${r.fenceCount} ${subset.label}: ${b}`);
-        if (bad.length === 0) stats.recoveryImages += crashDuringRecovery(ctx, image, model, target, vOld, vNew, stats, `op ${w} ${subset.label}`);
+        const bad = verifyImage(ctx, image, model, op, true);
+        for (const b of bad) stats.violations.push(`${label} fence ${r.fenceCount} ${subset.label}: ${b}`);
+        if (bad.length === 0) stats.recoveryImages += crashDuringRecovery(ctx, image, model, op, stats, `${label} ${subset.label}`);
       }
     });
     if (zeroing) btt.zeroSectors(target, 1);
-    else btt.writeSector(target, sectorData(run.seed, target, vNew, run.sectorSize));
+    else btt.writeSectors(target, Buffer.concat(op.map((o) => sectorData(run.seed, o.lba, o.vNew, run.sectorSize))));
     remove();
-    if (!region.isDurable()) stats.violations.push(`op ${w}: not durable at return (lines ${region.inFlightLines().join(',')})`);
-    model.set(target, vNew);
-    if (!zeroing) lastVersion.set(target, vNew);
+    if (!region.isDurable()) stats.violations.push(`${label}: not durable at return (lines ${region.inFlightLines().join(',')})`);
+    for (const o of op) {
+      model.set(o.lba, o.vNew);
+      if (!zeroing) lastVersion.set(o.lba, o.vNew);
+    }
   }
   return stats;
 }
 
 /** Reopens `image` on a ShadowRegion and crashes inside the recovery's own roll-forward. */
-function crashDuringRecovery(ctx: Ctx, image: Buffer, model: Map<number, number>, target: number, vOld: number, vNew: number, stats: Stats, label: string): number {
+function crashDuringRecovery(ctx: Ctx, image: Buffer, model: Map<number, number>, op: OpSectors, stats: Stats, label: string): number {
   const region = ShadowRegion.fromImage(image);
   const images: Buffer[] = [];
   region.onFence((r) => {
@@ -153,7 +173,7 @@ function crashDuringRecovery(ctx: Ctx, image: Buffer, model: Map<number, number>
   });
   openBtt(region, ctx.area);
   for (const img of images) {
-    for (const b of verifyImage(ctx, img, model, target, vOld, vNew, false)) stats.violations.push(`${label}, crash in recovery: ${b}`);
+    for (const b of verifyImage(ctx, img, model, op, false)) stats.violations.push(`${label}, crash in recovery: ${b}`);
   }
   return images.length;
 }
@@ -188,6 +208,18 @@ describe('BTT crash atomicity', () => {
     const s = runCrash({ sectorSize: 512, regionBytes: 256 << 10, nfree: 2, writes: LONG ? 200 : 16, hotSectors: 3, seed: 16, groupData: true, arenaCap: 128 << 10, zeroShare: 0.25 });
     report('two arenas + zeroing', s);
     expect(s.violations).toEqual([]);
+  }, TIMEOUT);
+
+  it('multi-sector writes (batched runs, split when longer than the lanes): per-sector atomic, committed as a prefix', () => {
+    const s = runCrash({ sectorSize: 512, regionBytes: 256 << 10, nfree: 3, writes: LONG ? 200 : 14, hotSectors: 6, seed: 17, groupData: true, multiShare: 0.8 });
+    report('multi-sector', s);
+    expect(s.violations).toEqual([]);
+  }, TIMEOUT);
+
+  it('catches a multi-sector run whose map is committed before its flog entries', () => {
+    const s = runCrash({ sectorSize: 512, regionBytes: 256 << 10, nfree: 3, writes: 6, hotSectors: 6, seed: 18, groupData: true, multiShare: 1, faults: { mapBeforeFlog: true }, maxViolations: 1 });
+    report('fault mapBeforeFlog, multi', s);
+    expect(s.violations.length).toBeGreaterThan(0);
   }, TIMEOUT);
 
   it('catches a write whose data is not fenced before the flog commit', () => {
