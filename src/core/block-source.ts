@@ -32,6 +32,11 @@ export class OpAllocations {
     return ex;
   }
 
+  /** Blocks the allocator has free now. */
+  freeBlocks(): number {
+    return this.alloc.freeBlocks();
+  }
+
   /** One block. */
   takeOne(): number {
     return this.take(1)[0].start;

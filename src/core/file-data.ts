@@ -119,26 +119,38 @@ export function stageFallocate(region: Region, op: Op, n: InodeInfo, mode: numbe
     if (w1 > w0) op.add(n, { type: ET.PUNCH, fileOffset: w0, length: w1 - w0, timeNs: op.now });
   } else {
     const newSize = keep ? n.size : Math.max(n.size, end);
-    let run: number[] = [];
+    const pieces = n.extents!.pieces(Math.floor(offset / B) * B, Math.ceil(end / B) * B);
+    // Count the blocks needed first (by piece, never by block) so a huge range fails fast.
+    const w0 = Math.ceil(offset / B);
+    const w1 = Math.floor(end / B);
+    let need = 0;
+    for (const p of pieces) {
+      if (p.value === null) need += (p.end - p.start) / B;
+      else if (zero) for (let i = p.start / B; i < p.end / B; i++) need += (i >= w0 && i < w1) || isData(p.value) ? 1 : 0;
+    }
+    if (need > op.alloc.freeBlocks()) throw new FsError('ENOSPC', `fallocate needs ${need} blocks, ${op.alloc.freeBlocks()} free`);
+    let runStart = 0;
+    let runEnd = 0; // file blocks [runStart, runEnd) become new unwritten blocks
     const flush = () => {
-      if (run.length === 0) return;
-      let fb = run[0];
-      for (const ex of op.alloc.take(run.length)) {
-        op.add(n, { type: ET.WRITE_EXTENT, fileOffset: fb * B, block: ex.start, count: ex.count, flags: WRITE_UNWRITTEN, newSize, mtimeNs: op.now });
-        fb += ex.count;
-      }
-      run = [];
-    };
-    for (const p of n.extents!.pieces(Math.floor(offset / B) * B, Math.ceil(end / B) * B)) {
-      for (let i = p.start / B; i < p.end / B; i++) {
-        const whole = i * B >= offset && (i + 1) * B <= end;
-        if (p.value === null || (zero && whole)) {
-          if (run.length && run[run.length - 1] !== i - 1) flush();
-          run.push(i);
-          continue;
+      let fb = runStart;
+      if (runEnd > runStart) {
+        for (const ex of op.alloc.take(runEnd - runStart)) {
+          op.add(n, { type: ET.WRITE_EXTENT, fileOffset: fb * B, block: ex.start, count: ex.count, flags: WRITE_UNWRITTEN, newSize, mtimeNs: op.now });
+          fb += ex.count;
         }
-        flush();
-        if (zero && isData(p.value)) stageZeroPart(region, op, n, i, Math.max(offset, i * B), Math.min(end, (i + 1) * B), newSize);
+      }
+      runStart = runEnd = 0;
+    };
+    const addRun = (a: number, b: number) => {
+      if (runEnd !== a || runEnd === runStart) { flush(); runStart = a; }
+      runEnd = b;
+    };
+    for (const p of pieces) {
+      if (p.value === null) { addRun(p.start / B, p.end / B); continue; }
+      if (!zero) continue;
+      for (let i = p.start / B; i < p.end / B; i++) { // a mapped piece: bounded by the file's blocks
+        if (i >= w0 && i < w1) addRun(i, i + 1);
+        else if (isData(p.value)) stageZeroPart(region, op, n, i, Math.max(offset, i * B), Math.min(end, (i + 1) * B), newSize);
       }
     }
     flush();

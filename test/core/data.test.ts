@@ -226,6 +226,16 @@ describe('fallocate / lseek', () => {
       expect(fs.lseek(ino, 0, SEEK_HOLE)).toBe(K);
     });
   });
+  it('a huge fallocate on a small file system fails fast with ENOSPC and changes nothing', () => {
+    const { h, ino } = file();
+    h.fs.write(ino, 0, b('abc'));
+    const before = snapshot(h.fs);
+    const t0 = Date.now();
+    expect(code(() => h.fs.fallocate(ino, 0, 0, 2 ** 40))).toBe('ENOSPC');
+    expect(code(() => h.fs.fallocate(ino, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, K, 2 ** 40))).toBe('ENOSPC');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
+  });
   it('errors: EINVAL, EOPNOTSUPP, EISDIR, ENODEV, EFBIG; ENXIO and EINVAL for lseek; nothing changes', () => {
     const { h, ino } = file();
     h.fs.write(ino, 0, b('abc'));
