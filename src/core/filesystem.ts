@@ -59,6 +59,8 @@ export interface MountOptions {
 export const MAX_FILE_SIZE = 2 ** 44;
 export const CORE_LIMITS = { maxFileSize: MAX_FILE_SIZE, symlinkMax: SYMLINK_MAX, xattrNameMax: XATTR_NAME_MAX, xattrValueMax: XATTR_VALUE_MAX, nameMax: NAME_MAX };
 const DAY_NS = 86_400_000_000_000n;
+/** Linux's largest single read or write (INT_MAX rounded down to a page): longer reads are short. */
+export const MAX_RW_COUNT = 0x7ffff000;
 
 function err(code: ErrnoCode, msg: string): never {
   throw new FsError(code, msg);
@@ -528,7 +530,7 @@ export class FileSystem implements FileSystemApi {
     const n = this.regular(ino);
     if (offset < 0 || length < 0) err('EINVAL', `read at ${offset} of ${length}`);
     if (length === 0) return Buffer.alloc(0);
-    const out = data.readData(this.region, n, offset, length);
+    const out = data.readData(this.region, n, offset, Math.min(length, MAX_RW_COUNT));
     this.touchAtime(n);
     return out;
   }
