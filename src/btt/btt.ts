@@ -110,9 +110,10 @@ export class Btt {
     const n = this.sectorSize;
     const out = dst ?? Buffer.allocUnsafe(count * n);
     assert(out.length >= count * n, () => `read buffer of ${out.length} bytes for ${count} sectors of ${n}`);
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count; ) {
       const [arena, rel] = this.arenaOf(lba + i);
-      arena.readInto(rel, out, i * n);
+      const inArena = Math.min(count - i, arena.externalNlba - rel);
+      for (let k = 0; k < inArena; k++, i++) arena.readInto(rel + k, out, i * n);
     }
     return out;
   }
