@@ -68,7 +68,7 @@ describe('model test', () => {
 
   it(`core FileSystem against the model: ${OPS} ops, seed ${SEED}, remount every 2000`, () => {
     const { clock, tick } = sharedClock();
-    const region = new MemoryRegion(256 << 20);
+    let region = new MemoryRegion(64 << 20);
     formatRegion(region, { label: 'model', uuid: Buffer.alloc(16, 0x4d), nowNs: T0 });
     let fs = FileSystem.mount(region, { clock, strict: STRICT });
     const d = new Differential(model(clock), {
@@ -78,10 +78,16 @@ describe('model test', () => {
         fs = FileSystem.mount(region, { clock, strict: STRICT });
         return fs;
       },
+      crashRemount: () => {
+        region = MemoryRegion.fromImage(region.image());
+        fs = FileSystem.mount(region, { clock, strict: STRICT });
+        return fs;
+      },
       segmentBytes: (off, len) => region.read(off, len),
     }, opts(OPS), tick);
     const stats = d.run();
-    console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts; errors ${JSON.stringify(stats.errors)}; calls ${JSON.stringify(stats.kinds)}`);
+    const sf = fs.statfs();
+    console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts, ${sf.blocksFree}/${sf.blocks} blocks free; errors ${JSON.stringify(stats.errors)}; calls ${JSON.stringify(stats.kinds)}`);
     expect(stats.ops).toBe(OPS);
   });
 

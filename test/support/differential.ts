@@ -22,6 +22,8 @@ export interface Target {
   fs: FileSystemApi;
   /** Unmount and mount again (open references are dropped: orphans are freed); returns the new fs. */
   remount?: () => FileSystemApi;
+  /** Mount a copy of the region as it is now, without unmounting (a power cut after the last call). */
+  crashRemount?: () => FileSystemApi;
   /** Bytes of a `pm` read segment (region offset, length): lets reads go through readSegments too. */
   segmentBytes?: (regionOffset: number, length: number) => Buffer;
 }
@@ -536,13 +538,15 @@ export class Differential {
   }
 
   /**
-   * Unmount and mount the target. Every other time, release the open references first and check
+   * Unmount and mount the target, in turn: (1) with the open references released first, checking
    * that the rebuilt free-space and inode counts equal the ones before (no leak, no double use);
-   * otherwise unmount with files open, so that mount must free them as orphans.
+   * (2) with files open, so that mount must free them as orphans; (3) if the target can, a "crash":
+   * mount a copy of the region without unmounting (every returned call must be there; recovery).
    */
   private remount(): void {
     if (!this.tgt.remount) return;
-    const clean = this.stats.remounts % 2 === 0;
+    const crash = this.tgt.crashRemount !== undefined && this.stats.remounts % 3 === 2;
+    const clean = !crash && this.stats.remounts % 3 === 0;
     if (clean) {
       for (const h of this.held.splice(0)) {
         const th = this.t(h);
@@ -551,8 +555,8 @@ export class Differential {
       }
     }
     const before = this.target.statfs();
-    this.history.push(`-- remount (${clean ? 'no open files' : `${this.held.length} open`}) --`);
-    this.target = this.tgt.remount();
+    this.history.push(`-- ${crash ? 'crash ' : ''}remount (${clean ? 'no open files' : `${this.held.length} open`}) --`);
+    this.target = crash ? this.tgt.crashRemount!() : this.tgt.remount();
     this.stats.remounts++;
     // The target dropped every open reference at unmount (orphans freed at mount); do the same.
     for (const h of this.held.splice(0)) {
