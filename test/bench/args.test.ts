@@ -29,7 +29,7 @@ describe('parseArgs', () => {
     const { options, defaultTargets, help } = parseArgs([], root);
     expect(help).toBe(false);
     expect(defaultTargets).toBe(true);
-    expect(options.targets).toEqual(['tmpfs', 'ext4', 'cfuse']);
+    expect(options.targets).toEqual(['tmpfs', 'ext4', 'cfuse', 'cfuse-st']);
     expect(options.parts).toEqual(['seq', 'rand', 'sync', 'meta', 'tree', 'recovery']);
     expect(options.seqSizeBytes).toBe(2 ** 30);
     expect(options.repeat).toBe(3);

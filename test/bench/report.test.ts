@@ -97,6 +97,13 @@ describe('table', () => {
     expect(byText('stat').met).toBe(false); // 400 < 500
     expect(byText('seq read').met).toBeNull();
   });
+  it('takes the better memfs loop as the C FUSE ceiling', () => {
+    const r = result();
+    r.figures['cfuse-st'] = { create_ops_s: 20000, stat_ops_s: 100 };
+    const g = goals(r, 'pmlogfs');
+    expect(g.find((x) => x.text.startsWith('create'))!.met).toBe(false); // 6000 < 0.5 * 20000
+    expect(g.find((x) => x.text.startsWith('stat'))!.detail).toContain('400 vs 1,000');
+  });
 });
 
 describe('chart', () => {

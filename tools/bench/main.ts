@@ -52,7 +52,8 @@ function makeTarget(name: TargetName, opts: BenchOptions, bins: BenchBinaries, r
     case 'ext4-disk':
       return new Ext4Target(name, opts);
     case 'cfuse':
-      return new CfuseTarget(opts, bins.memfs);
+    case 'cfuse-st':
+      return new CfuseTarget(name, opts, bins.memfs);
     case 'pmlogfs':
       return new PmlogfsTarget(opts, repoRoot);
   }

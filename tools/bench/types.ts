@@ -7,7 +7,7 @@
  */
 
 /** The file systems the suite knows how to set up. */
-export const TARGET_NAMES = ['tmpfs', 'ext4', 'ext4-disk', 'cfuse', 'pmlogfs'] as const;
+export const TARGET_NAMES = ['tmpfs', 'ext4', 'ext4-disk', 'cfuse', 'cfuse-st', 'pmlogfs'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** Groups of workloads that can be picked with --parts. */

@@ -12,6 +12,8 @@
  *   requests at once but the critical sections are a few hundred nanoseconds;
  * - inodes live in a table indexed by inode number; numbers are never reused; an inode's memory
  *   is freed when it has no links and the kernel has forgotten it (nlookup == 0);
+ * - file data lives in 64 KiB pages allocated on first write (a page table per file, never
+ *   reallocated data: a growing file is not copied); a missing page reads as zeros;
  * - a directory keeps its entries in an append-only vector (deleted slots are tombstones), so a
  *   readdir offset (slot index + 1) stays valid across concurrent unlinks; a global hash table
  *   keyed by (parent, name) gives O(1) lookups;
@@ -32,6 +34,9 @@
 #include <unistd.h>
 
 #define MAX_WRITE (1u << 20)
+#define PAGE_SHIFT 16
+#define PAGE_BYTES ((size_t)1 << PAGE_SHIFT)
+#define MAX_IOV (MAX_WRITE / PAGE_BYTES + 2)
 
 struct slot { char *name; fuse_ino_t ino; };
 
@@ -39,8 +44,9 @@ struct inode {
 	fuse_ino_t ino;
 	struct stat st;
 	uint64_t nlookup;
-	char *data;          /* file bytes or symlink target */
-	size_t cap;
+	char *link;          /* symlink target */
+	char **pages;        /* file data: pages[i] holds bytes [i * PAGE_BYTES, (i + 1) * PAGE_BYTES) */
+	size_t npages;       /* entries in pages[] */
 	struct slot *slots;  /* directory entries (tombstone: name == NULL) */
 	size_t nslots, capslots, nlive;
 };
@@ -54,6 +60,7 @@ static fuse_ino_t next_ino = FUSE_ROOT_ID;
 static struct hent **htab;
 static size_t hcap, hcount;
 static double timeout_s = 1.0;
+static char zero_page[PAGE_BYTES];
 
 static uint64_t hash_name(fuse_ino_t parent, const char *name) {
 	uint64_t h = 1469598103934665603ull ^ parent;
@@ -119,7 +126,9 @@ static void imaybe_free(struct inode *in) {
 	itab[in->ino] = NULL;
 	for (size_t i = 0; i < in->nslots; i++) free(in->slots[i].name);
 	free(in->slots);
-	free(in->data);
+	for (size_t i = 0; i < in->npages; i++) free(in->pages[i]);
+	free(in->pages);
+	free(in->link);
 	free(in);
 }
 
@@ -180,15 +189,47 @@ static void fill_entry(struct fuse_entry_param *e, struct inode *in) {
 	in->nlookup++;
 }
 
-static int ensure_cap(struct inode *in, size_t size) {
-	if (size <= in->cap) return 0;
-	size_t ncap = in->cap ? in->cap : 4096;
-	while (ncap < size) ncap *= 2;
-	char *n = realloc(in->data, ncap);
-	if (!n) return ENOMEM;
-	memset(n + in->cap, 0, ncap - in->cap);
-	in->data = n;
-	in->cap = ncap;
+/* Makes pages[] long enough for `size` bytes (pages themselves are allocated on write). */
+static int ensure_table(struct inode *in, size_t size) {
+	size_t need = (size + PAGE_BYTES - 1) >> PAGE_SHIFT;
+	if (need <= in->npages) return 0;
+	size_t n = in->npages ? in->npages : 16;
+	while (n < need) n *= 2;
+	char **t = realloc(in->pages, n * sizeof *t);
+	if (!t) return ENOMEM;
+	memset(t + in->npages, 0, (n - in->npages) * sizeof *t);
+	in->pages = t;
+	in->npages = n;
+	return 0;
+}
+
+/* Truncates or extends to `size`: pages past the end are freed, the tail of the last one zeroed. */
+static int set_size(struct inode *in, off_t size) {
+	int err = ensure_table(in, (size_t)size);
+	if (err) return err;
+	size_t keep = ((size_t)size + PAGE_BYTES - 1) >> PAGE_SHIFT;
+	for (size_t i = keep; i < in->npages; i++) {
+		free(in->pages[i]);
+		in->pages[i] = NULL;
+	}
+	size_t tail = (size_t)size & (PAGE_BYTES - 1);
+	if (tail && in->pages[keep - 1]) memset(in->pages[keep - 1] + tail, 0, PAGE_BYTES - tail);
+	in->st.st_size = size;
+	return 0;
+}
+
+static int write_data(struct inode *in, const char *buf, size_t size, off_t off) {
+	int err = ensure_table(in, (size_t)off + size);
+	if (err) return err;
+	for (size_t done = 0; done < size;) {
+		size_t pos = (size_t)off + done, pg = pos >> PAGE_SHIFT, in_pg = pos & (PAGE_BYTES - 1);
+		size_t n = PAGE_BYTES - in_pg;
+		if (n > size - done) n = size - done;
+		if (!in->pages[pg] && !(in->pages[pg] = calloc(1, PAGE_BYTES))) return ENOMEM;
+		memcpy(in->pages[pg] + in_pg, buf + done, n);
+		done += n;
+	}
+	if ((off_t)(off + size) > in->st.st_size) in->st.st_size = off + (off_t)size;
 	return 0;
 }
 
@@ -261,11 +302,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	int err = in ? 0 : ENOENT;
 	if (!err && (to_set & FUSE_SET_ATTR_SIZE)) {
 		if (S_ISDIR(in->st.st_mode)) err = EISDIR;
-		else if (!(err = ensure_cap(in, (size_t)attr->st_size))) {
-			if (attr->st_size < in->st.st_size) memset(in->data + attr->st_size, 0, in->st.st_size - attr->st_size);
-			in->st.st_size = attr->st_size;
-			now(&in->st.st_mtim);
-		}
+		else if (!(err = set_size(in, attr->st_size))) now(&in->st.st_mtim);
 	}
 	if (!err) {
 		if (to_set & FUSE_SET_ATTR_MODE) in->st.st_mode = (in->st.st_mode & S_IFMT) | (attr->st_mode & 07777);
@@ -296,8 +333,8 @@ static int make_node(fuse_ino_t parent, const char *name, mode_t mode, const cha
 	if (dir_get(dir, name)) return EEXIST;
 	struct inode *in = inew(mode, fuse_req_ctx(req));
 	if (link) {
-		in->data = strdup(link);
-		in->cap = in->st.st_size = (off_t)strlen(link);
+		in->link = strdup(link);
+		in->st.st_size = (off_t)strlen(link);
 	}
 	if (S_ISDIR(mode)) dir->st.st_nlink++;
 	dir_add(dir, name, in->ino);
@@ -343,7 +380,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	char *copy = strdup(in->data);
+	char *copy = strdup(in->link);
 	pthread_mutex_unlock(&lock);
 	fuse_reply_readlink(req, copy);
 	free(copy);
@@ -437,10 +474,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 	pthread_mutex_lock(&lock);
 	struct inode *in = iget(ino);
 	int err = in ? 0 : ENOENT;
-	if (!err && (fi->flags & O_TRUNC)) {
-		in->st.st_size = 0;
-		now(&in->st.st_mtim);
-	}
+	if (!err && (fi->flags & O_TRUNC) && !(err = set_size(in, 0))) now(&in->st.st_mtim);
 	pthread_mutex_unlock(&lock);
 	if (err) fuse_reply_err(req, err);
 	else fuse_reply_open(req, fi);
@@ -466,7 +500,18 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	}
 	size_t n = off >= in->st.st_size ? 0 : (size_t)(in->st.st_size - off);
 	if (n > size) n = size;
-	fuse_reply_buf(req, n ? in->data + off : NULL, n);
+	struct iovec iov[MAX_IOV];
+	int cnt = 0;
+	for (size_t done = 0; done < n && cnt < (int)MAX_IOV;) {
+		size_t pos = (size_t)off + done, pg = pos >> PAGE_SHIFT, in_pg = pos & (PAGE_BYTES - 1);
+		size_t len = PAGE_BYTES - in_pg;
+		if (len > n - done) len = n - done;
+		char *page = pg < in->npages && in->pages[pg] ? in->pages[pg] : zero_page;
+		iov[cnt].iov_base = page + in_pg;
+		iov[cnt++].iov_len = len;
+		done += len;
+	}
+	fuse_reply_iov(req, iov, cnt);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -476,10 +521,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	struct inode *in = iget(ino);
 	int err = in ? 0 : ENOENT;
 	if (!err && (fi->flags & O_APPEND)) off = in->st.st_size;
-	if (!err) err = ensure_cap(in, (size_t)off + size);
+	if (!err) err = write_data(in, buf, size, off);
 	if (!err) {
-		memcpy(in->data + off, buf, size);
-		if ((off_t)(off + size) > in->st.st_size) in->st.st_size = off + (off_t)size;
 		now(&in->st.st_mtim);
 		in->st.st_ctim = in->st.st_mtim;
 	}

@@ -13,6 +13,7 @@ const COLORS: Record<TargetName, string> = {
   ext4: '#f28e2b',
   'ext4-disk': '#e15759',
   cfuse: '#59a14f',
+  'cfuse-st': '#8cd17d',
   pmlogfs: '#b07aa1',
 };
 

@@ -50,12 +50,19 @@ export interface Goal {
   detail: string;
 }
 
-/** Issue 9's performance goals, judged on the subject's figures. */
+/**
+ * Issue 9's performance goals, judged on the subject's figures. "The C FUSE ceiling" is the
+ * better of the two memfs loops (cfuse, cfuse-st) for each figure.
+ */
 export function goals(result: BenchResult, subject: TargetName): Goal[] {
   const f = (t: TargetName, id: string): number | undefined => result.figures[t]?.[id];
-  const atLeast = (text: string, id: string, base: TargetName, factor: number): Goal => {
+  const ceiling = (id: string): number | undefined => {
+    const vs = (['cfuse', 'cfuse-st'] as TargetName[]).map((t) => f(t, id)).filter((v): v is number => v !== undefined);
+    return vs.length > 0 ? Math.max(...vs) : undefined;
+  };
+  const atLeast = (text: string, id: string, factor: number): Goal => {
     const s = f(subject, id);
-    const b = f(base, id);
+    const b = ceiling(id);
     if (s === undefined || b === undefined) return { text, met: null, detail: 'not measured' };
     return { text, met: s >= factor * b, detail: `${formatValue(s)} vs ${formatValue(b)} (${formatRatio(s / b)})` };
   };
@@ -67,12 +74,12 @@ export function goals(result: BenchResult, subject: TargetName): Goal[] {
     return { text, met: s * 10 <= b, detail: `${formatValue(s)} µs vs ${formatValue(b)} µs (${formatRatio(b / s)} lower)` };
   };
   return [
-    atLeast('seq write 1 MiB ≥ 60% of the C FUSE ceiling', 'seq_write_1m_mib_s', 'cfuse', 0.6),
-    atLeast('seq read 1 MiB ≥ 60% of the C FUSE ceiling', 'seq_read_1m_mib_s', 'cfuse', 0.6),
+    atLeast('seq write 1 MiB ≥ 60% of the C FUSE ceiling', 'seq_write_1m_mib_s', 0.6),
+    atLeast('seq read 1 MiB ≥ 60% of the C FUSE ceiling', 'seq_read_1m_mib_s', 0.6),
     p50(),
-    atLeast('create ≥ 50% of the C FUSE ceiling', 'create_ops_s', 'cfuse', 0.5),
-    atLeast('stat ≥ 50% of the C FUSE ceiling', 'stat_ops_s', 'cfuse', 0.5),
-    atLeast('unlink ≥ 50% of the C FUSE ceiling', 'unlink_ops_s', 'cfuse', 0.5),
+    atLeast('create ≥ 50% of the C FUSE ceiling', 'create_ops_s', 0.5),
+    atLeast('stat ≥ 50% of the C FUSE ceiling', 'stat_ops_s', 0.5),
+    atLeast('unlink ≥ 50% of the C FUSE ceiling', 'unlink_ops_s', 0.5),
   ];
 }
 
