@@ -114,7 +114,7 @@ function runCrash(run: Run): Stats {
   const region = new ShadowRegion(run.regionBytes);
   const area = areaOf(run.regionBytes);
   const layout = run.arenaCap ? { maxArenaBytes: run.arenaCap, minArenaBytes: 64 << 10 } : {};
-  formatBtt(region, area, run.sectorSize, { nfree: run.nfree, ...layout });
+  formatBtt(region, area, run.sectorSize, { nfree: run.nfree, uuid: Buffer.alloc(16, 1), ...layout });
   const btt = openBtt(region, area, { faults: run.faults, ...layout });
   const ctx = new Ctx(run, btt.externalSectors);
   const stats: Stats = { fences: 0, images: 0, recoveryImages: 0, violations: [] };

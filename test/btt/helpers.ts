@@ -22,6 +22,7 @@ export interface Fixture {
 export function makeBtt(bytes: number, sectorSize: number, opts: BttFormatOptions = {}, shadow = false): Fixture {
   const region = shadow ? new ShadowRegion(bytes) : new MemoryRegion(bytes);
   const area = areaOf(bytes);
+  opts = { uuid: payload(77, bytes + sectorSize, 16), ...opts }; /* deterministic images */
   formatBtt(region, area, sectorSize, opts);
   return { region, area, btt: openBtt(region, area, opts), opts };
 }

@@ -5,7 +5,7 @@
 // Method: a BigInt reference Fletcher-64 over seeded buffers; geometry computed by hand from
 // Linux's formulas for fixed sizes; info blocks corrupted byte by byte on MemoryRegions.
 import { describe, expect, it } from 'vitest';
-import { describeBtt, openBtt, checkBtt } from '../../src/btt';
+import { describeBtt, openBtt, checkBtt, formatUuid, randomUuid } from '../../src/btt';
 import { CorruptionError } from '../../src/core/errors';
 import { MemoryRegion } from '../../src/pmem';
 import { Prng } from '../../tools/crash/prng';
@@ -115,8 +115,8 @@ describe('info block corruption', () => {
   it('both copies bad: open refuses with CorruptionError naming the arena', () => {
     const f = makeBtt(1 << 20, 512, { nfree: 4 });
     const a = f.btt.arenas[0]!;
-    f.region.writeU8(a.base + 20, 0xee);
-    f.region.writeU8(a.base + a.info.info2Off + 20, 0xee);
+    f.region.writeU8(a.base + 20, f.region.readU8(a.base + 20) ^ 0xee);
+    f.region.writeU8(a.base + a.info.info2Off + 20, f.region.readU8(a.base + a.info.info2Off + 20) ^ 0xee);
     expect(() => openBtt(f.region, f.area)).toThrow(CorruptionError);
     expect(() => openBtt(f.region, f.area)).toThrow(/arena 0 .*bad checksum.*no valid backup/);
     const r = checkBtt(f.region, f.area, { repair: true });
@@ -145,6 +145,7 @@ describe('info block corruption', () => {
     expect(d.sizeBytes).toBe(f.btt.externalSectors * 4096);
     expect(d.arenas[0]).toMatchObject({ index: 0, offset: 4096, sizeBytes: cap, version: '2.0', flags: 0, nfree: 4, externalLbaStart: 0, infoSource: 'primary', infoProblem: null });
     expect(d.arenas[1]!.externalLbaStart).toBe(d.arenas[0]!.externalNlba);
-    expect(d.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(d.uuid).toBe(formatUuid(f.opts.uuid!));
+    expect(formatUuid(randomUuid())).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -16,7 +16,7 @@ import { areaOf } from './helpers';
 const cap = 1 << 20;
 function fs512(regionBytes = 2 * cap + 8192, opts = {}, nfree = 4): { fs: SectorFs; region: MemoryRegion } {
   const region = new MemoryRegion(regionBytes);
-  formatBtt(region, areaOf(regionBytes), 512, { nfree, maxArenaBytes: cap, minArenaBytes: 256 << 10 });
+  formatBtt(region, areaOf(regionBytes), 512, { nfree, maxArenaBytes: cap, minArenaBytes: 256 << 10, uuid: Buffer.alloc(16, 1) });
   return { fs: new SectorFs(openBtt(region, areaOf(regionBytes), { maxArenaBytes: cap }), opts), region };
 }
 
@@ -96,7 +96,7 @@ describe('SectorFs', () => {
     const bytes = 256 << 10;
     const region = new ShadowRegion(bytes);
     const area = areaOf(bytes);
-    formatBtt(region, area, 512, { nfree: 2 });
+    formatBtt(region, area, 512, { nfree: 2, uuid: Buffer.alloc(16, 1) });
     const fs = openSectorFs(region, area, new Uint8Array(16));
     const old = new Prng(1).bytes(2048);
     fs.write(SECTOR_FILE_INO, 0, old);
@@ -128,7 +128,7 @@ describe('SectorFs', () => {
 describe('SectorFs pins without deferredReplies', () => {
   it('a read-only stream of readSegments keeps at most one answer pinned', () => {
     const region = new MemoryRegion(cap + 8192);
-    formatBtt(region, areaOf(cap + 8192), 512, { nfree: 4 });
+    formatBtt(region, areaOf(cap + 8192), 512, { nfree: 4, uuid: Buffer.alloc(16, 1) });
     const fs = new SectorFs(openBtt(region, areaOf(cap + 8192)));
     fs.write(SECTOR_FILE_INO, 0, new Prng(9).bytes(64 * 512));
     for (let i = 0; i < 1000; i++) fs.readSegments(SECTOR_FILE_INO, (i % 60) * 512, 2048);
