@@ -175,15 +175,22 @@ export class Explorer {
     for (const [i, d] of snap.dirs.entries()) {
       const name = Buffer.from(`.probe-${i}`);
       const data = payload(this.seed, 0x5eed + i, 5000 + i);
+      let created = false;
       try {
         const a = fs.mknod(d.ino, name, S_IFREG | 0o644, 0, owner);
+        created = true;
         fs.write(a.ino, 0, data);
         const back = fs.read(a.ino, 0, data.length + 10);
         if (!back.equals(data)) this.problem('usability', fence, s, `read back differs in ${JSON.stringify(d.path)}`);
-        fs.unlink(d.ino, name);
       } catch (e) {
+        // a nearly full image may refuse the probe (ENOSPC); anything else is a failure
         const code = e instanceof FsError ? e.code : '';
         if (code !== 'ENOSPC') this.problem('usability', fence, s, `in ${JSON.stringify(d.path)}: ${errText(e)}`);
+      }
+      try {
+        if (created) fs.unlink(d.ino, name);
+      } catch (e) {
+        this.problem('usability', fence, s, `deleting the probe in ${JSON.stringify(d.path)}: ${errText(e)}`);
       }
     }
     const after = snapshotTree(fs, { times: this.opts.times });
