@@ -11,7 +11,7 @@
  *   3. flog first half [lba, O] into L's older slot, flushed; ONE fence (data + half durable);
  *   4. `commitFlogEntry`: [F, seq] by commit64 -- the write is now committed (recovery rolls
  *      it forward);
- *   5. `commitMapEntry`: map[lba] = F (normal) by commit64;
+ *   5. `commitMapEntries`: map[lba] = F (normal) by commit64 of its 8-byte word;
  *   6. DRAM: L's free block becomes O, its next slot the other one, its next seq the following.
  * Open (recovery, Linux btt_freelist_init): for each lane the newest flog entry gives the free
  * block (oldMap); when the map still holds oldMap for that LBA (a crash between 4 and 5), the map
