@@ -5,9 +5,10 @@
 // system (node:fs in a temp dir on the machine's ext4/tmpfs), comparing every error code, the whole
 // tree after each op (types, sizes, nlink, permission bits, symlink targets, hard-link structure,
 // which inodes' mtime and, on Linux ≥ 6.13, ctime changed) and all file contents every few ops;
-// (2) named checks of what node:fs
-// cannot reach (rename flags, xattrs, fallocate, SEEK_DATA/HOLE, ctime/atime rules, open-unlinked
-// inodes, readdir cookies, limits), each stating the Linux behaviour it encodes.
+// (2) named checks of what node:fs cannot reach (rename flags, xattrs, fallocate, SEEK_DATA/HOLE,
+// ctime/atime rules, open-unlinked inodes, readdir cookies, limits), each stating the Linux
+// behaviour it encodes (fallocate and SEEK_DATA/HOLE are also checked on the host through xfs_io
+// in model-fs-falloc.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
