@@ -24,6 +24,7 @@ export const DEFAULT_OPTIONS: HarnessOptions = {
   policy: DEFAULT_POLICY,
   recoveryPolicy: { maxAllUnits: 4, maxPairs: 10, randomSamples: 4, seed: 7 },
   recoveryCrashImages: 2,
+  tornWordLines: 4,
   usability: true,
   leakCheck: true,
   times: true,

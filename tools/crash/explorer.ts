@@ -11,7 +11,7 @@
 import { FsError } from '../../src/core/errors';
 import { S_IFREG } from '../../src/core/api';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
-import { payload } from './prng';
+import { payload, Prng } from './prng';
 import { compareSnapshots, reachableInodes, snapshotTree, TreeSnapshot } from './snapshot';
 import { RunStats, ViolationKind } from './stats';
 import { chooseSubsets, groupUnits, LineSubset, SubsetPolicy } from './subsets';
@@ -25,6 +25,12 @@ export interface ExploreOptions {
   recoveryPolicy: SubsetPolicy;
   /** Per step, how many crash images also get crashed during their recovery (0 = off). */
   recoveryCrashImages: number;
+  /**
+   * Per fence, how many in-flight lines are also torn inside the line at 8-byte granularity
+   * (the rest in flight persisted, that line only its first k words): stricter than the
+   * line-granular model, still within "8-byte atomicity". 0 = off.
+   */
+  tornWordLines: number;
   usability: boolean;
   leakCheck: boolean;
   times: boolean;
@@ -77,6 +83,22 @@ export class Explorer {
     for (const s of subsets) {
       this.images++;
       this.examine(region.crashImage(s.lines), fence, s, false);
+    }
+    this.tornWords(region, fence);
+  }
+
+  /** Images where one in-flight line reached media only in its first k 8-byte words. */
+  private tornWords(region: ShadowRegion, fence: number): void {
+    const lines = region.inFlightLines();
+    if (this.opts.tornWordLines <= 0 || lines.length === 0) return;
+    const rng = new Prng(this.seed * 7 + fence);
+    const picks = lines.length <= this.opts.tornWordLines ? lines : Array.from({ length: this.opts.tornWordLines }, () => rng.pick(lines));
+    for (const line of new Set(picks)) {
+      const words = rng.between(1, LINE_BYTES / 8 - 1);
+      const image = region.crashImage(lines.filter((l) => l !== line));
+      region.read(line * LINE_BYTES, words * 8).copy(image, line * LINE_BYTES);
+      this.images++;
+      this.examine(image, fence, { label: `torn-words#${line}:${words}`, lines: [line] }, false);
     }
   }
 

@@ -29,6 +29,7 @@ the in-flight cache lines, which must show the state before or after the operati
   --max-all N          every subset of in-flight units up to N units (default ${DEFAULT_OPTIONS.policy.maxAllUnits})
   --samples N          random subsets per fence above that (default ${DEFAULT_OPTIONS.policy.randomSamples})
   --recovery-crash N   images per step also crashed during recovery (default ${DEFAULT_OPTIONS.recoveryCrashImages})
+  --torn-words N       per fence, in-flight lines also torn at 8-byte granularity (default ${DEFAULT_OPTIONS.tornWordLines})
   --no-usability       skip the create/write/read/delete probe on recovered images
   --no-times           do not compare mtime/ctime
   --fault NAME         turn a test-only fault switch on (${FAULT_NAMES.join(', ')})
@@ -80,6 +81,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--max-all': opts.policy.maxAllUnits = Math.min(16, parseCount(a, next())); break;
       case '--samples': opts.policy.randomSamples = parseCount(a, next()); break;
       case '--recovery-crash': opts.recoveryCrashImages = parseCount(a, next()); break;
+      case '--torn-words': opts.tornWordLines = parseCount(a, next()); break;
       case '--no-usability': opts.usability = false; break;
       case '--no-times': opts.times = false; break;
       case '--fault': {
