@@ -1,8 +1,10 @@
 // Goal: the reference model (ModelFs) is trustworthy, because everything the core is tested against
 // comes from it.
 // Method: (1) a seeded random sequence of operations (create, mkdir, symlink, write at random and
-// far offsets, truncate, link, unlink, rmdir, rename) applied both to a ModelFs and to the HOST file
-// system (node:fs in a temp dir on the machine's ext4/tmpfs), comparing every error code, the whole
+// far offsets, truncate, link, unlink, rmdir, rename, and — through test/support/host-helper.c,
+// compiled with cc when there is one — renameat2 with NOREPLACE/EXCHANGE/bad flags and user.*
+// xattrs) applied both to a ModelFs and to the HOST file system (a temp dir on the machine's
+// ext4/tmpfs), comparing every error code and xattr answer, the whole
 // tree after each op (types, sizes, nlink, permission bits, symlink targets, hard-link structure,
 // which inodes' mtime and, on Linux ≥ 6.13, ctime changed) and all file contents every few ops;
 // (2) named checks of what node:fs cannot reach (rename flags, xattrs, fallocate, SEEK_DATA/HOLE,
@@ -10,6 +12,7 @@
 // behaviour it encodes (fallocate and SEEK_DATA/HOLE are also checked on the host through xfs_io
 // in model-fs-falloc.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -113,10 +116,32 @@ class HostPair {
 
 type Step = { what: string; model: () => unknown; host: () => unknown };
 
+/** The compiled test/support/host-helper.c (renameat2, xattrs), or '' where no C compiler exists. */
+const HELPER = { path: '' };
+
+function buildHelper(dir: string): void {
+  const out = path.join(dir, 'host-helper');
+  try {
+    execFileSync('cc', ['-O1', '-o', out, path.join(__dirname, 'host-helper.c')], { stdio: 'ignore' });
+    HELPER.path = out;
+  } catch {
+    HELPER.path = '';
+  }
+}
+
+/** Run one helper command: its answer after "OK " (or ''), or throw an error carrying the errno name. */
+function helper(command: string): string {
+  const answer = execFileSync(HELPER.path, [], { input: `${command}\n`, encoding: 'utf8' }).trim();
+  if (answer === 'OK') return '';
+  if (answer.startsWith('OK ')) return answer.slice(3);
+  throw Object.assign(new Error(answer), { code: answer });
+}
+
 function randomStep(p: HostPair): Step | null {
   const { m, rng } = p;
   let kind = rng.pick(['create', 'create', 'mkdir', 'symlink', 'write', 'write', 'write', 'write',
-    'truncate', 'link', 'unlink', 'rmdir', 'rename', 'rename', 'chmod']);
+    'truncate', 'link', 'unlink', 'rmdir', 'rename', 'rename', 'chmod',
+    ...(HELPER.path ? ['rename2', 'rename2', 'rename2', 'xattr', 'xattr', 'xattr'] : [])]);
   // Keep the tree small (each op walks it): past 60 nodes, creations become removals.
   if (['create', 'mkdir', 'symlink', 'link'].includes(kind) && modelWalk(m).length > 60) kind = rng.pick(['unlink', 'rmdir']);
   const x = p.randomPath();
@@ -197,6 +222,53 @@ function randomStep(p: HostPair): Step | null {
         model: () => { const s = p.split(x); m.rmdir(s.parent, s.name); },
         host: () => fs.rmdirSync(hx),
       };
+    case 'rename2': {
+      const y = p.randomPath();
+      const flags = rng.pick([RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_EXCHANGE, 0, 3, 8]); // 4 = WHITEOUT: the model refuses it
+      return {
+        what: `renameat2 ${x} ${y} flags ${flags}`,
+        model: () => { const s = p.split(x); const t = p.split(y); m.rename(s.parent, s.name, t.parent, t.name, flags); },
+        host: () => helper(`R ${flags} ${hx} ${p.host(y)}`),
+      };
+    }
+    case 'xattr': {
+      // user.* xattrs exist on regular files and directories only (the VFS refuses others).
+      let ino: Ino;
+      try { ino = resolve(m, x); } catch { return null; }
+      const t = m.getattr(ino).mode & S_IFMT;
+      if (t !== S_IFREG && t !== S_IFDIR) return null;
+      const name = b(rng.pick(['user.a', 'user.b', 'user.c', `user.${'n'.repeat(250)}`, `user.${'m'.repeat(251)}`]));
+      const hn = name.toString('hex');
+      const op = rng.below(4);
+      if (op === 0) {
+        const value = rng.bytes(rng.below(120));
+        const flags = rng.pick([0, 0, XATTR_CREATE, XATTR_REPLACE, XATTR_CREATE | XATTR_REPLACE]);
+        return {
+          what: `setxattr ${x} ${name.length}B +${value.length} flags ${flags}`,
+          model: () => m.setxattr(ino, name, value, flags),
+          host: () => helper(`S ${flags} ${hn} ${value.length ? value.toString('hex') : '-'} ${hx}`),
+        };
+      }
+      if (op === 1) {
+        return {
+          what: `getxattr ${x} ${name.length}B`,
+          model: () => m.getxattr(ino, name).toString('hex'),
+          host: () => helper(`G ${hn} ${hx}`),
+        };
+      }
+      if (op === 2) {
+        return {
+          what: `removexattr ${x} ${name.length}B`,
+          model: () => m.removexattr(ino, name),
+          host: () => helper(`X ${hn} ${hx}`),
+        };
+      }
+      return {
+        what: `listxattr ${x}`,
+        model: () => m.listxattr(ino).map((n) => n.toString('hex')).sort().join(','),
+        host: () => helper(`L ${hx}`).split(',').filter((h) => h.startsWith(b('user.').toString('hex'))).sort().join(','),
+      };
+    }
     default: {
       const y = p.randomPath();
       return {
@@ -276,8 +348,15 @@ function compareTrees(p: HostPair, contents: boolean, before: Map<Ino, Before> |
 
 describe('ModelFs against the host file system (seeded random operations)', () => {
   let root = '';
-  beforeAll(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-model-')); });
-  afterAll(() => { if (root) fs.rmSync(root, { recursive: true, force: true }); });
+  let helperDir = '';
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-model-'));
+    helperDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-helper-'));
+    buildHelper(helperDir);
+  });
+  afterAll(() => {
+    for (const d of [root, helperDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   const seed = Number(process.env.PMLOGFS_MODEL_SEED ?? 20261124);
   const ops = Number(process.env.PMLOGFS_MODEL_HOST_OPS ?? 1500);
@@ -296,9 +375,13 @@ describe('ModelFs against the host file system (seeded random operations)', () =
         const st = fs.lstatSync(p.host(n.rel), { bigint: true });
         before.set(n.ino, { mtime: a.mtimeNs, ctime: a.ctimeNs, hostCtime: st.ctimeNs, hostIno: st.ino });
       }
-      const hostCode = code(step.host);
-      const modelCode = code(step.model);
+      let hostValue: unknown;
+      let modelValue: unknown;
+      const hostCode = code(() => { hostValue = step.host(); });
+      const modelCode = code(() => { modelValue = step.model(); });
       expect(modelCode, `op ${done}: ${step.what}`).toBe(hostCode);
+      // Steps that answer with a string (xattr values and lists, as hex) must answer the same.
+      if (typeof hostValue === 'string' && hostValue !== '') expect(modelValue, `op ${done}: ${step.what}: answer`).toBe(hostValue);
       compareTrees(p, done % 25 === 0 || done === ops, before, `op ${done}: ${step.what}`);
     }
   });
