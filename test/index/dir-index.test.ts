@@ -76,9 +76,18 @@ describe('DirIndex', () => {
     expect([...d].map((e) => e.cookie)).toEqual([3, 4, 7, 10, 12]);
     expect(d.nextCookie).toBe(13);
     expect(d.after(5, 10).map((e) => e.name.toString())).toEqual(['c7', 'c10', 'c12']);
-    expect(() => d.add(Buffer.from('x'), { ino: 1, type: 0, cookie: 7 })).toThrow(/cookie 7 in use/);
     expect(() => d.add(Buffer.from('c4'), { ino: 1, type: 0, cookie: 20 })).toThrow(/exists/);
     expect(FIRST_ENTRY_COOKIE).toBe(3);
+    d.check();
+    d.add(Buffer.from('x'), { ino: 1, type: 0, cookie: 7 }); // a duplicate cookie: a bug the check finds
+    expect(() => d.check()).toThrow(/cookies out of order/);
+  });
+
+  it('rebuild: 100,000 entries added in reverse cookie order list in cookie order (sorted once, lazily)', () => {
+    const d = new DirIndex();
+    for (let c = 100_002; c >= 3; c--) d.add(Buffer.from(`e${c}`), { ino: c, type: 0, cookie: c });
+    expect(d.after(0, 3).map((e) => e.cookie)).toEqual([3, 4, 5]);
+    expect(d.after(100_000, 10).map((e) => e.cookie)).toEqual([100_001, 100_002]);
     d.check();
   });
 

@@ -14,8 +14,10 @@
  * Interface:
  * - `get(name)`: the slot or undefined — O(1) (a Map keyed by the name's bytes as a latin1 string).
  * - `add(name, {ino, type, cookie})`: the name must be absent (assert); cookies may arrive in any
- *   order (rebuild), but each must be unique. `remove(name)` (must exist), `update(name, ino, type)`
- *   (same cookie: RENAME_EXCHANGE swaps in place).
+ *   order (rebuild: an out-of-order add marks the list unsorted and the next listing sorts it once,
+ *   O(n log n) instead of O(n) per add), but each must be unique (a duplicate is caught by
+ *   `check()`). `remove(name)` (must exist), `update(name, ino, type)` (same cookie:
+ *   RENAME_EXCHANGE swaps in place).
  * - `after(cookie, max)`: entries with cookie > `cookie` in cookie order, at most `max` —
  *   O(log n + max + removed entries not yet compacted).
  * - `size`, `nextCookie`, `takeCookie()`, iteration (cookie order).
@@ -58,6 +60,8 @@ export class DirIndex {
   private order: Entry[] = [];
   private dead = 0;
   private next = FIRST_ENTRY_COOKIE;
+  /** False after an add out of cookie order (rebuild); `after`/iteration sort first. */
+  private sorted = true;
 
   get size(): number {
     return this.byName.size;
@@ -88,19 +92,8 @@ export class DirIndex {
       () => `DirIndex.add: bad cookie ${slot.cookie}`);
     const e: Entry = { key, ino: slot.ino, type: slot.type, cookie: slot.cookie, dead: false };
     const last = this.order[this.order.length - 1];
-    if (!last || last.cookie < e.cookie) {
-      this.order.push(e);
-    } else {
-      const i = this.firstAfter(e.cookie - 1);
-      assert(this.order[i]?.cookie !== e.cookie || this.order[i]!.dead,
-        () => `DirIndex.add: cookie ${e.cookie} in use`);
-      if (this.order[i]?.cookie === e.cookie) {
-        this.order[i] = e; // replaces a dead entry with that cookie
-        this.dead--;
-      } else {
-        this.order.splice(i, 0, e);
-      }
-    }
+    if (last && last.cookie >= e.cookie) this.sorted = false; // rebuild order: sort lazily, once
+    this.order.push(e);
     this.byName.set(key, e);
     if (e.cookie >= this.next) this.next = e.cookie + 1;
   }
@@ -127,6 +120,7 @@ export class DirIndex {
   }
 
   after(cookie: number, max: number): DirListEntry[] {
+    this.ensureSorted();
     const out: DirListEntry[] = [];
     for (let i = this.firstAfter(cookie); i < this.order.length && out.length < max; i++) {
       const e = this.order[i]!;
@@ -136,9 +130,17 @@ export class DirIndex {
   }
 
   *[Symbol.iterator](): IterableIterator<DirListEntry> {
+    this.ensureSorted();
     for (const e of this.order) {
       if (!e.dead) yield { name: Buffer.from(e.key, 'latin1'), ino: e.ino, type: e.type, cookie: e.cookie };
     }
+  }
+
+  private ensureSorted(): void {
+    if (this.sorted) return;
+    this.order = this.order.filter((x) => !x.dead).sort((a, b) => a.cookie - b.cookie);
+    this.dead = 0;
+    this.sorted = true;
   }
 
   /** Index of the first entry in `order` with cookie > c. */
@@ -155,6 +157,7 @@ export class DirIndex {
 
   /** Whole-structure check (tests, strict mode). */
   check(): void {
+    this.ensureSorted();
     let live = 0;
     let dead = 0;
     for (let i = 0; i < this.order.length; i++) {
