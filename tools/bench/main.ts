@@ -65,8 +65,7 @@ interface TreeArchive {
 }
 
 /** Runs every selected part `opts.repeat` times on one mounted target; medians; failures become notes. */
-async function runRounds(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[]): Promise<Figures> {
-  const rounds: Figures[] = [];
+async function runRounds(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[], rounds: Figures[]): Promise<Figures> {
   for (let r = 0; r < opts.repeat; r++) {
     if (opts.repeat > 1) log(`  round ${r + 1} of ${opts.repeat}`);
     const roundNotes: string[] = [];
@@ -173,6 +172,7 @@ async function runBench(argv: string[]): Promise<void> {
     options: { ...opts, json: undefined } as BenchResult['options'],
     metrics: METRICS.filter((m) => opts.parts.includes(m.part)),
     figures: {},
+    rounds: {},
     descriptions: {},
     notes: {},
     durationS: 0,
@@ -187,7 +187,9 @@ async function runBench(argv: string[]): Promise<void> {
     log(`bench: ${target.name}: ${target.describe()}`);
     try {
       const dir = target.setup();
-      result.figures[target.name] = await runRounds(dir, opts, bins, tree, notes);
+      const rounds: Figures[] = [];
+      result.rounds![target.name] = rounds;
+      result.figures[target.name] = await runRounds(dir, opts, bins, tree, notes, rounds);
     } catch (e) {
       notes.push(`setup failed: ${(e as Error).message}`);
       log(`  FAILED: ${(e as Error).message}`);

@@ -75,6 +75,8 @@ export interface BenchResult {
   metrics: MetricDef[];
   /** target -> figures; a missing figure means the workload did not run or failed there. */
   figures: Partial<Record<TargetName, Figures>>;
+  /** target -> the figures of every round (figures holds their medians): shows the spread. */
+  rounds?: Partial<Record<TargetName, Figures[]>>;
   /** target -> what exactly was mounted, and how */
   descriptions: Partial<Record<TargetName, string>>;
   /** target -> notes (failures, caveats) */
