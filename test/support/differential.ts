@@ -379,10 +379,37 @@ export class Differential {
     } else if (k < 99) {
       this.cursorStep(nodes);
     } else {
-      const d = this.pickDir(nodes);
-      this.compareDir(d, r.between(1, 5));
+      this.miscStep(nodes, dir, name);
     }
     this.forgetFreed();
+  }
+
+  /** A listing, or one of the small calls: lookup, getattr, fsync, fsyncdir. */
+  private miscStep(nodes: WalkNode[], dir: Ino, name: Buffer): void {
+    const r = this.rng;
+    const f = this.pickNode(nodes) ?? ROOT_INO;
+    const tf = this.t(f);
+    switch (r.below(5)) {
+      case 0:
+        this.compareDir(this.pickDir(nodes), r.between(1, 5));
+        break;
+      case 1: {
+        const res = this.both(`lookup ${dir}/${name.length > 10 ? `<${name.length}B>` : name.toString()}`,
+          () => this.ref.lookup(dir, name), () => this.target.lookup(this.t(dir), name));
+        if (res) this.sameAttr('lookup', res[0], res[1]);
+        break;
+      }
+      case 2: {
+        const res = this.both(`getattr ${f}`, () => this.ref.getattr(f), () => this.target.getattr(tf));
+        if (res) this.sameAttr('getattr', res[0], res[1]);
+        break;
+      }
+      case 3:
+        this.both(`fsync ${f}`, () => this.ref.fsync(f), () => this.target.fsync(tf));
+        break;
+      default:
+        this.both(`fsyncdir ${f}`, () => this.ref.fsyncdir(f), () => this.target.fsyncdir(tf));
+    }
   }
 
   /**
