@@ -3,14 +3,15 @@
  * system (./toy-target) whose correct version is crash-consistent by construction: the correct
  * toy gives zero violations with images explored at every fence; each deliberately broken toy
  * (commit before the record is durable, in-place update, missing flush) is caught with the
- * violation kind that fits. Seeded and deterministic.
+ * violation kind that fits; a commit of two words in one line is caught only by the torn-words
+ * images (8-byte atomicity). Seeded and deterministic.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, runWorkload } from '../../tools/crash/engine';
 import { RunStats, formatReport } from '../../tools/crash/stats';
 import { FaultSet } from '../../tools/crash/target';
 import { Workload } from '../../tools/crash/workloads';
-import { toyTarget } from './toy-target';
+import { makeToyTarget, toyTarget } from './toy-target';
 
 const toyWorkload: Workload = {
   name: 'toy/create-write-unlink',
@@ -26,9 +27,9 @@ const toyWorkload: Workload = {
   ],
 };
 
-function run(faults: FaultSet): RunStats {
+function run(faults: FaultSet, target = toyTarget, tornWordLines = DEFAULT_OPTIONS.tornWordLines): RunStats {
   const stats = new RunStats();
-  runWorkload(toyTarget, toyWorkload, { ...DEFAULT_OPTIONS, faults, maxViolationsPerWorkload: 50 }, stats);
+  runWorkload(target, toyWorkload, { ...DEFAULT_OPTIONS, faults, tornWordLines, maxViolationsPerWorkload: 50 }, stats);
   return stats;
 }
 
@@ -57,5 +58,12 @@ describe('crash harness on a toy file system', () => {
     const v = run({ skipLogFlush: true }).violations.find((x) => x.kind === 'not-durable');
     expect(v).toBeDefined();
     expect(v!.lines!.join(' ')).toMatch(/slot [01]/);
+  });
+
+  it('catches a two-word commit only with torn-words images (8-byte atomicity)', () => {
+    const split = makeToyTarget({ splitCommit: true });
+    expect(run({}, split, 0).violations).toEqual([]);
+    const kinds = new Set(run({}, split, 4).violations.map((v) => v.kind));
+    expect([...kinds].some((k) => k === 'state' || k === 'recovery-failed')).toBe(true);
   });
 });

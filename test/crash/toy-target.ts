@@ -33,14 +33,17 @@ function enosys(): never {
 class ToyFs implements MountedFs {
   private slot: number;
 
-  constructor(private readonly region: Region, private readonly faults: FaultSet, private state: ToyState, slot: number) {
+  constructor(
+    private readonly region: Region, private readonly faults: FaultSet, private state: ToyState, slot: number,
+    private readonly split: boolean,
+  ) {
     this.slot = slot;
   }
 
-  static load(region: Region, faults: FaultSet): ToyFs {
+  static load(region: Region, faults: FaultSet, split: boolean): ToyFs {
     const word = region.readBigU64(COMMIT_OFF);
-    const slot = Number(word >> 32n);
-    const len = Number(word & 0xffffffffn);
+    const slot = split ? Number(word) : Number(word >> 32n);
+    const len = split ? region.readU64(COMMIT_OFF + 8) : Number(word & 0xffffffffn);
     const text = region.read(SLOT_OFF[slot]!, len).toString('utf8');
     let state: ToyState;
     try {
@@ -49,7 +52,7 @@ class ToyFs implements MountedFs {
       throw new CorruptionError('toy state record', SLOT_OFF[slot]!, String(e));
     }
     // mount writes too (a mount counter), so recovery has fences to crash at
-    const fs = new ToyFs(region, faults, { ...state, mounts: (state.mounts ?? 0) + 1 }, slot);
+    const fs = new ToyFs(region, faults, { ...state, mounts: (state.mounts ?? 0) + 1 }, slot, split);
     fs.commit();
     return fs;
   }
@@ -64,7 +67,14 @@ class ToyFs implements MountedFs {
     this.region.write(off, bytes);
     if (!this.faults.skipLogFlush) this.region.flush(off, bytes.length);
     this.region.drain();
-    this.region.commit64(COMMIT_OFF, word);
+    if (this.split) {
+      // the broken variant: slot and length as two 8-byte words in one line, one fence
+      this.region.writeU64(COMMIT_OFF, target);
+      this.region.writeU64(COMMIT_OFF + 8, bytes.length);
+      this.region.persist(COMMIT_OFF, 16);
+    } else {
+      this.region.commit64(COMMIT_OFF, word);
+    }
     this.slot = target;
   }
 
@@ -168,19 +178,33 @@ class ToyFs implements MountedFs {
   removexattr(): void { enosys(); }
 }
 
-export const toyTarget: CrashTarget = {
-  regionBytes: 64 * 1024,
-  format(region: Region): void {
-    const bytes = Buffer.from(JSON.stringify({ files: [], nextIno: 2, clock: 1 } satisfies ToyState));
-    region.write(SLOT_OFF[0]!, bytes);
-    region.persist(SLOT_OFF[0]!, bytes.length);
-    region.commit64(COMMIT_OFF, BigInt(bytes.length));
-  },
-  mount: (region, faults) => ToyFs.load(region, faults),
-  fsck: () => [],
-  describeOffset: (_r, off) => (off < SLOT_OFF[0]! ? 'commit word' : off < SLOT_OFF[1]! ? 'slot 0' : 'slot 1'),
-  isDataOffset: () => false,
-};
+/**
+ * `splitCommit`: the commit is two 8-byte words (slot, length) in one 64-byte line under one
+ * fence — atomic in the line-granular model, torn under 8-byte atomicity (torn-words images).
+ */
+export function makeToyTarget(opts: { splitCommit?: boolean } = {}): CrashTarget {
+  const split = opts.splitCommit ?? false;
+  return {
+    regionBytes: 64 * 1024,
+    format(region: Region): void {
+      const bytes = Buffer.from(JSON.stringify({ files: [], nextIno: 2, clock: 1 } satisfies ToyState));
+      region.write(SLOT_OFF[0]!, bytes);
+      region.persist(SLOT_OFF[0]!, bytes.length);
+      if (split) {
+        region.writeU64(COMMIT_OFF + 8, bytes.length);
+        region.persist(COMMIT_OFF, 16);
+      } else {
+        region.commit64(COMMIT_OFF, BigInt(bytes.length));
+      }
+    },
+    mount: (region, faults) => ToyFs.load(region, faults, split),
+    fsck: () => [],
+    describeOffset: (_r, off) => (off < SLOT_OFF[0]! ? 'commit word' : off < SLOT_OFF[1]! ? 'slot 0' : 'slot 1'),
+    isDataOffset: () => false,
+  };
+}
+
+export const toyTarget: CrashTarget = makeToyTarget();
 
 // keep the slot size honest: both slots fit in the region
 if (SLOT_OFF[1]! + SLOT_BYTES > toyTarget.regionBytes) throw new Error('toy layout does not fit');
