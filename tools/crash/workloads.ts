@@ -131,6 +131,13 @@ function seq1Defs(): CaseDef[] {
     { shape: 'truncate/open-unlinked', setup: openUnlinked, ops: [{ k: 'truncate', at: '@h', size: 10 }] },
     { shape: 'setattr/open-unlinked', setup: openUnlinked, ops: [{ k: 'setattr', at: '@h', perm: 0o600 }] },
     { shape: 'release/last-ref-of-unlinked', setup: openUnlinked, ops: [{ k: 'release', handle: '@h' }] },
+    { shape: 'create/name-255-bytes', ops: [{ k: 'create', path: `A/${'n'.repeat(255)}`, perm: 0o644 }] },
+    { shape: 'symlink/max-length', ops: [{ k: 'symlink', path: 'lmax', target: 't'.repeat(4000) }] },
+    { shape: 'rename/dir-into-own-subtree-EINVAL', ops: [{ k: 'rename', from: 'A', to: 'A/sub', flags: 0 }] },
+    { shape: 'rename/dir-over-nonempty-dir-ENOTEMPTY', ops: [{ k: 'rename', from: 'B', to: 'A', flags: 0 }] },
+    { shape: 'rename/dir-over-file-ENOTDIR', ops: [{ k: 'rename', from: 'B', to: 'foo', flags: 0 }] },
+    { shape: 'rename/file-over-dir-EISDIR', ops: [{ k: 'rename', from: 'foo', to: 'B', flags: 0 }] },
+    { shape: 'link/directory-EPERM', ops: [{ k: 'link', from: 'A', to: 'B/A' }] },
     { shape: 'remount/clean', ops: [{ k: 'remount' }] },
     { shape: 'remount/frees-open-unlinked', setup: openUnlinked, ops: [{ k: 'remount' }] },
     {
