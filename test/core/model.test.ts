@@ -8,14 +8,16 @@
 // every error code and result, all attributes (times exact) every 50 ops, file contents byte for
 // byte every 500 ops, and remounts the core every 2,000 ops; the core runs in strict mode (its own
 // log-replay check after every commit). Runs: the main one (PMLOGFS_MODEL_OPS, default 100,000),
-// one with large directories (PMLOGFS_MODEL_WIDE_OPS, 10,000), one on a 4 MiB region where a call
-// refused with ENOSPC must change nothing (PMLOGFS_MODEL_SMALL_OPS, 20,000). Seed:
+// one with large directories (PMLOGFS_MODEL_WIDE_OPS, 10,000), one on a ShadowRegion where every
+// call must leave nothing in flight and crash remounts mount the media image only
+// (PMLOGFS_MODEL_DURABLE_OPS, 10,000), one on a 4 MiB region where a call refused with ENOSPC must
+// change nothing (PMLOGFS_MODEL_SMALL_OPS, 20,000). Every third remount is a crash remount. Seed:
 // PMLOGFS_MODEL_SEED (default 1). PMLOGFS_MODEL_STRICT=0 turns strict mode off. Two first tests
 // show the harness is sound (a ModelFs against itself passes; a subtly wrong one is caught).
 import { describe, expect, it } from 'vitest';
 import { FileSystem, CORE_LIMITS } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
-import { MemoryRegion } from '../../src/pmem';
+import { MemoryRegion, ShadowRegion } from '../../src/pmem';
 import { Differential, type RunOptions } from '../support/differential';
 import { ModelFs } from '../support/model-fs';
 
@@ -23,6 +25,7 @@ const SEED = Number(process.env.PMLOGFS_MODEL_SEED ?? 1);
 const OPS = Number(process.env.PMLOGFS_MODEL_OPS ?? 100_000);
 const SMALL_OPS = Number(process.env.PMLOGFS_MODEL_SMALL_OPS ?? 20_000);
 const WIDE_OPS = Number(process.env.PMLOGFS_MODEL_WIDE_OPS ?? 10_000);
+const DURABLE_OPS = Number(process.env.PMLOGFS_MODEL_DURABLE_OPS ?? 10_000);
 // The core's strict mode (replay the changed inodes' logs after each commit and compare with DRAM).
 const STRICT = process.env.PMLOGFS_MODEL_STRICT !== '0';
 const T0 = 1_700_000_000_000_000_000n;
@@ -106,6 +109,32 @@ describe('model test', () => {
       segmentBytes: (off, len) => region.read(off, len),
     }, { ...opts(WIDE_OPS), names: 60, crowded: 400, attrEvery: 200, contentEvery: 1000 }, tick);
     expect(d.run().ops).toBe(WIDE_OPS);
+  });
+
+  it(`core FileSystem on a ShadowRegion: durable at every return, crash remounts from media: ${DURABLE_OPS} ops, seed ${SEED}`, () => {
+    const { clock, tick } = sharedClock();
+    let region = new ShadowRegion(8 << 20);
+    formatRegion(region, { label: 'durable', uuid: Buffer.alloc(16, 0x44), nowNs: T0 });
+    expect(region.isDurable()).toBe(true);
+    let fs = FileSystem.mount(region, { clock, strict: STRICT });
+    const d = new Differential(model(clock), {
+      fs,
+      remount: () => {
+        fs.unmount();
+        fs = FileSystem.mount(region, { clock, strict: STRICT });
+        return fs;
+      },
+      // What a power cut leaves: the media buffer only (nothing in flight, since every call is durable).
+      crashRemount: () => {
+        region = ShadowRegion.fromImage(region.mediaImage());
+        fs = FileSystem.mount(region, { clock, strict: STRICT });
+        return fs;
+      },
+      afterEach: () => (region.isDurable() ? null
+        : `stores not durable at return: lines ${region.inFlightLines().slice(0, 8).join(', ')} (64 B each) differ from media`),
+      segmentBytes: (off, len) => region.read(off, len),
+    }, { ...opts(DURABLE_OPS), remountEvery: 500, targetMayRunOutOfSpace: true }, tick);
+    expect(d.run().ops).toBe(DURABLE_OPS);
   });
 
   it(`core FileSystem on a 4 MiB region (ENOSPC changes nothing): ${SMALL_OPS} ops, seed ${SEED}`, () => {

@@ -24,6 +24,8 @@ export interface Target {
   remount?: () => FileSystemApi;
   /** Mount a copy of the region as it is now, without unmounting (a power cut after the last call). */
   crashRemount?: () => FileSystemApi;
+  /** Called after every call; a returned message is a failure (e.g. stores not durable at return). */
+  afterEach?: () => string | null;
   /** Bytes of a `pm` read segment (region offset, length): lets reads go through readSegments too. */
   segmentBytes?: (regionOffset: number, length: number) => Buffer;
 }
@@ -115,6 +117,8 @@ export class Differential {
     for (this.opIndex = 1; this.opIndex <= this.opts.ops; this.opIndex++) {
       this.tick();
       this.step();
+      const problem = this.tgt.afterEach?.();
+      if (problem) this.fail(`after ${this.history[this.history.length - 1]}: ${problem}`);
       this.stats.ops++;
       const i = this.opIndex;
       if (i % this.opts.attrEvery === 0) this.compareTrees(i % this.opts.contentEvery === 0);
