@@ -160,9 +160,9 @@ describe('model test', () => {
 
 describe('full file system: reading never fails for want of space', () => {
   // Linux ignores a failed atime update (touch_atime is best effort): read, readdir and readlink
-  // succeed on a full file system. The core records atime in the log, which needs a free block.
-  const run = process.env.PMLOGFS_KNOWN_BUGS ? it : it.skip;
-  run('KNOWN CORE BUG, skipped until fixed (notes/core-bugs.md #1; PMLOGFS_KNOWN_BUGS=1 runs it): read/readdir/readlink on a full region', () => {
+  // succeed on a full file system. The core records atime in the log, which needs a free block
+  // once the inode's log page is full (was core-bugs.md #1, fixed in 0b77458).
+  it('read/readdir/readlink keep working on a full region while relatime wants atime updates', () => {
     const { clock, tick } = sharedClock();
     const region = new MemoryRegion(1 << 20);
     formatRegion(region, { label: 'full', uuid: Buffer.alloc(16, 0x46), nowNs: T0 });

@@ -36,6 +36,7 @@
  *   sets mtime too (unless mtime is given). setxattr/removexattr: ctime. read (len > 0), readdir,
  *   readlink: atime by the `atime` policy (default relatime: only if atime ≤ mtime or atime ≤
  *   ctime or atime is 24 h old).
+ * - One read or write moves at most MAX_RW_COUNT (0x7ffff000) bytes, as Linux; the rest is short.
  * - Limits: names 1..255 bytes without '/' or NUL (ENAMETOOLONG / EINVAL); symlink targets
  *   1..symlinkMax bytes (ENOENT for empty, ENAMETOOLONG beyond); xattr names 1..255 bytes (ERANGE),
  *   values ≤ xattrValueMax (E2BIG); file size ≤ maxFileSize (EFBIG; a write crossing it is short).
@@ -57,6 +58,8 @@ export const MODEL_CHUNK = 4096;
 const UNWRITTEN = 'unwritten' as const;
 type Chunk = Buffer | typeof UNWRITTEN;
 const DAY_NS = 86_400n * 1_000_000_000n;
+/** Linux caps one read or write at INT_MAX rounded down to a page (a longer call is short). */
+export const MAX_RW_COUNT = 0x7ffff000;
 /** readdir positions: '.' = 1, '..' = 2, entries from FIRST_ENTRY_COOKIE. */
 export const FIRST_ENTRY_COOKIE = 3;
 
@@ -510,7 +513,7 @@ export class ModelFs implements FileSystemApi {
     const n = this.regular(ino);
     if (offset < 0 || length < 0) err('EINVAL', `read at ${offset} of ${length}`);
     if (length === 0) return Buffer.alloc(0);
-    const end = Math.min(n.size, offset + length);
+    const end = Math.min(n.size, offset + Math.min(length, MAX_RW_COUNT));
     const out = Buffer.alloc(Math.max(0, end - offset));
     for (let off = offset; off < end; ) {
       const i = Math.floor(off / MODEL_CHUNK);
@@ -549,7 +552,7 @@ export class ModelFs implements FileSystemApi {
     if (!Number.isSafeInteger(offset) || offset < 0) err('EINVAL', `write at ${offset}`);
     if (data.length === 0) return 0;
     if (offset >= this.opts.maxFileSize) err('EFBIG', `write at ${offset}`);
-    const len = Math.min(data.length, this.opts.maxFileSize - offset);
+    const len = Math.min(data.length, MAX_RW_COUNT, this.opts.maxFileSize - offset);
     if (this.missingChunks(n, offset, offset + len) > this.opts.totalBlocks - this.usedBlocks) {
       err('ENOSPC', 'no free blocks');
     }
