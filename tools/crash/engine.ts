@@ -118,6 +118,7 @@ class WorkloadRun {
     if (test) this.judge(kindOf, i, opText, explorer, pre, post);
     ks.steps += test ? 1 : 0;
     ks.ms += performance.now() - t0;
+    if (test) this.stats.noteStep(this.w.name, i, opText, performance.now() - t0, explorer.images);
     return post;
   }
 

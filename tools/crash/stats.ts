@@ -43,7 +43,15 @@ export class RunStats {
   readonly perKind = new Map<string, KindStats>();
   readonly violations: Violation[] = [];
   readonly phaseMs = new Map<string, number>();
+  /** The slowest tested steps (workload, step, op, ms, images), longest first, at most 5. */
+  readonly slowestSteps: { workload: string; step: number; op: string; ms: number; images: number }[] = [];
   workloads = 0;
+
+  noteStep(workload: string, step: number, op: string, ms: number, images: number): void {
+    this.slowestSteps.push({ workload, step, op, ms: Math.round(ms), images });
+    this.slowestSteps.sort((a, b) => b.ms - a.ms);
+    if (this.slowestSteps.length > 5) this.slowestSteps.length = 5;
+  }
 
   kind(k: string): KindStats {
     let s = this.perKind.get(k);
@@ -83,6 +91,7 @@ export class RunStats {
       totals: this.totals(),
       perKind: Object.fromEntries(this.perKind),
       phaseMs: Object.fromEntries([...this.phaseMs].map(([k, v]) => [k, Math.round(v)])),
+      slowestSteps: this.slowestSteps,
       violations: this.violations,
     };
   }
@@ -105,6 +114,7 @@ export function formatReport(stats: RunStats, wallMs: number): string {
   }
   const phases = [...stats.phaseMs.entries()].sort((a, b) => b[1] - a[1]);
   out.push(`slowest parts: ${phases.map(([p, ms]) => `${p} ${Math.round(ms)} ms`).join(', ')}`);
+  for (const s of stats.slowestSteps) out.push(`  slow step: ${s.workload} #${s.step} (${s.op}) ${s.ms} ms, ${s.images} images`);
   if (stats.violations.length > 0) {
     out.push(`violations (${stats.violations.length}, first 20):`);
     for (const v of stats.violations.slice(0, 20)) out.push(formatViolation(v));
