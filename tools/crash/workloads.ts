@@ -138,6 +138,31 @@ function seq1Defs(): CaseDef[] {
     { shape: 'rename/dir-over-file-ENOTDIR', ops: [{ k: 'rename', from: 'B', to: 'foo', flags: 0 }] },
     { shape: 'rename/file-over-dir-EISDIR', ops: [{ k: 'rename', from: 'foo', to: 'B', flags: 0 }] },
     { shape: 'link/directory-EPERM', ops: [{ k: 'link', from: 'A', to: 'B/A' }] },
+    {
+      shape: 'rename/exchange-dirs-across',
+      setup: [{ k: 'mkdir', path: 'B/C', perm: 0o755 }, { k: 'create', path: 'B/C/x', perm: 0o644 }],
+      ops: [{ k: 'rename', from: 'A', to: 'B/C', flags: RENAME_EXCHANGE }],
+    },
+    {
+      shape: 'rename/dir-replacing-empty-dir-across',
+      setup: [{ k: 'mkdir', path: 'B/C', perm: 0o755 }],
+      ops: [{ k: 'rename', from: 'A', to: 'B/C', flags: 0 }],
+    },
+    {
+      shape: 'truncate/multi-extent-to-zero',
+      setup: [{ k: 'write', at: 'bar', off: 0, len: 200 * KIB, tag: 40 }, { k: 'write', at: 'bar', off: 50 * KIB, len: 20 * KIB, tag: 41 }],
+      ops: [{ k: 'truncate', at: 'bar', size: 0 }],
+    },
+    {
+      shape: 'fallocate/punch-across-extents',
+      setup: [{ k: 'write', at: 'bar', off: 0, len: 64 * KIB, tag: 42 }, { k: 'write', at: 'bar', off: 20 * KIB, len: 8 * KIB, tag: 43 }],
+      ops: [{ k: 'fallocate', at: 'bar', mode: FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off: 10 * KIB + 5, len: 30 * KIB }],
+    },
+    {
+      shape: 'rmdir/open-dir',
+      setup: [{ k: 'open', path: 'B', handle: '@h' }],
+      ops: [{ k: 'rmdir', path: 'B' }, { k: 'release', handle: '@h' }],
+    },
     { shape: 'remount/clean', ops: [{ k: 'remount' }] },
     { shape: 'remount/frees-open-unlinked', setup: openUnlinked, ops: [{ k: 'remount' }] },
     {
