@@ -66,4 +66,11 @@ describe('crash harness on a toy file system', () => {
     const kinds = new Set(run({}, split, 4).violations.map((v) => v.kind));
     expect([...kinds].some((k) => k === 'state' || k === 'recovery-failed')).toBe(true);
   });
+
+  it('reports what the fsck hook finds on recovered images as fsck violations', () => {
+    const picky = { ...toyTarget, fsck: () => ['toy fsck: always unhappy'] };
+    const v = run({}, picky).violations.filter((x) => x.kind === 'fsck');
+    expect(v.length).toBeGreaterThan(0);
+    expect(v[0]!.detail).toBe('toy fsck: always unhappy');
+  });
 });
