@@ -7,8 +7,10 @@
  *
  * Phases (each over N names in a fresh subdirectory, in this order, so every phase finds the
  * state the previous one left):
- *   create (open O_CREAT|O_EXCL + close), stat, open+close (O_RDONLY), rename (to a new name in
- *   the same directory), unlink, mkdir, rmdir;
+ *   create (open O_CREAT|O_EXCL + close), stat, stat again after sleeping 1.2 s (longer than
+ *   the 1 s entry/attr timeouts of the FUSE targets, so every stat reaches the file system
+ *   instead of the kernel's cache), open+close (O_RDONLY), rename (to a new name in the same
+ *   directory), unlink, mkdir, rmdir;
  *   readdir: a directory of R entries is listed (opendir/readdir/closedir) `passes` times;
  *   fsync: K iterations of pwrite(4 KiB) + fsync on one file, each pair timed: p50, p99, ops/s;
  *   append: K iterations of write(64 B) on an O_APPEND file + fsync.
@@ -70,6 +72,14 @@ static void phase_files(const char *base, long n) {
 		if (stat(a, &st) != 0) die("stat", a);
 	}
 	emit("stat_ops_s", rate(n, t0));
+	struct timespec pause = { 1, 200000000 };
+	nanosleep(&pause, NULL);
+	t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		name_of(a, sizeof a, dir, "f", i);
+		if (stat(a, &st) != 0) die("stat", a);
+	}
+	emit("stat_cold_ops_s", rate(n, t0));
 	t0 = now_s();
 	for (long i = 0; i < n; i++) {
 		name_of(a, sizeof a, dir, "f", i);
