@@ -2,7 +2,8 @@
  * Writes a run's results to the results directory: <stamp>-<label>.json (the full record),
  * <stamp>-<label>.md (header, table, chart link, goals) and <stamp>-<label>.png (the ratio chart,
  * from SVG through rsvg-convert, from librsvg2-bin); then README.md there is refreshed to show the
- * latest run, unless it was a --quick one (those check the suite, they are not figures to publish). Layer: tools/bench/report.
+ * latest run, and latest.png is a copy of its chart (a stable name for the top-level README) —
+ * unless it was a --quick one (those check the suite, they are not figures to publish). Layer: tools/bench/report.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -49,11 +50,14 @@ export function writeResults(result: BenchResult, outDir: string): Written {
   const markdown = path.join(outDir, `${base}.md`);
   fs.writeFileSync(markdown, md);
   if (result.options.quick) return { json, markdown, png, pngError };
+  if (png) fs.copyFileSync(png, path.join(outDir, 'latest.png'));
   const readme = [
     '# Benchmark results',
     '',
     'Each run of `npm run bench` leaves `<date>-<time>-<label>.json` (the full record: machine, versions,',
-    'options, every figure), `.md` (the table) and `.png` (the ratio chart) here. The latest run:',
+    'options, every figure, every round), `.md` (the table) and `.png` (the ratio chart) here;',
+    '`latest.png` is the chart of the latest full run. Re-make a run\'s report with',
+    '`npm run bench -- --render bench/results/<run>.json`. The latest full run:',
     '',
     md.replace(/^# /, '## '),
   ].join('\n');
