@@ -29,7 +29,7 @@ describe('parseArgs', () => {
     const { options, defaultTargets, help } = parseArgs([], root);
     expect(help).toBe(false);
     expect(defaultTargets).toBe(true);
-    expect(options.targets).toEqual(['tmpfs', 'ext4', 'cfuse', 'cfuse-st']);
+    expect(options.targets).toEqual(['tmpfs', 'ext4', 'ext4-disk', 'cfuse', 'cfuse-st']);
     expect(options.parts).toEqual(['seq', 'rand', 'sync', 'meta', 'tree', 'recovery']);
     expect(options.seqSizeBytes).toBe(2 ** 30);
     expect(options.repeat).toBe(3);
@@ -40,6 +40,7 @@ describe('parseArgs', () => {
   it('--quick picks small sizes; explicit values win', () => {
     const { options } = parseArgs(['--quick', '--files=500', '--runtime', '1'], root);
     expect(options.quick).toBe(true);
+    expect(options.targets).toEqual(['tmpfs', 'ext4', 'cfuse', 'cfuse-st']);
     expect(options.seqSizeBytes).toBe(256 * 2 ** 20);
     expect(options.metaFiles).toBe(500);
     expect(options.runtimeS).toBe(1);

@@ -18,8 +18,8 @@ chart (PNG) of absolute figures and ratios to bench/results/. Needs root (mount,
 
 options:
   --targets LIST     comma list of ${TARGET_NAMES.join(', ')}
-                     (default: tmpfs,ext4,cfuse,cfuse-st and pmlogfs when its mount
-                     command is built)
+                     (default: tmpfs,ext4,ext4-disk,cfuse,cfuse-st — no ext4-disk with
+                     --quick — and pmlogfs when its mount command is built)
   --parts LIST       comma list of ${PART_NAMES.join(', ')} (default: all)
   --quick            small sizes and short runs (whole run under two minutes)
   --seq-size SIZE    file size for sequential I/O (default 1G, quick 256M)
@@ -113,7 +113,8 @@ export function parseArgs(argv: string[], repoRoot: string): ParsedArgs {
   const size = (k: string, full: string, q: string): number => parseSize(str(k) ?? (quick ? q : full), k);
   const count = (k: string, full: number, q: number): number => (str(k) !== undefined ? parseCount(str(k)!, k) : quick ? q : full);
 
-  const targets = str('--targets') !== undefined ? parseList(str('--targets')!, TARGET_NAMES, '--targets') : (['tmpfs', 'ext4', 'cfuse', 'cfuse-st'] as TargetName[]);
+  const targets = str('--targets') !== undefined ? parseList(str('--targets')!, TARGET_NAMES, '--targets')
+    : ((quick ? ['tmpfs', 'ext4', 'cfuse', 'cfuse-st'] : ['tmpfs', 'ext4', 'ext4-disk', 'cfuse', 'cfuse-st']) as TargetName[]);
   const subjectText = str('--subject');
   const subject = subjectText !== undefined ? parseList(subjectText, TARGET_NAMES, '--subject')[0] : null;
   const options: BenchOptions = {
