@@ -25,7 +25,10 @@ function isData(v: { unwritten: boolean } | null): boolean {
 /** The current bytes of file block `i` (zeros for a hole or an unwritten block). */
 function blockImage(region: Region, n: InodeInfo, i: number): Buffer {
   const [p] = n.extents!.pieces(i * B, (i + 1) * B);
-  return p && isData(p.value) ? region.read(p.value!.pm, B) : Buffer.alloc(B);
+  if (!p || !isData(p.value)) return Buffer.alloc(B);
+  const img = Buffer.allocUnsafe(B);
+  copyOut(region, p.value!.pm, B, img, 0);
+  return img;
 }
 
 /** Bytes [from, to) of `region` into out[at..]: a zero-copy view when inside one window. */
@@ -164,9 +167,10 @@ export function stageFallocate(region: Region, op: Op, n: InodeInfo, mode: numbe
 export function readData(region: Region, n: InodeInfo, offset: number, length: number): Buffer {
   const end = Math.min(n.size, offset + length);
   if (end <= offset) return Buffer.alloc(0);
-  const out = Buffer.alloc(end - offset);
+  const out = Buffer.allocUnsafe(end - offset); // every byte is written below: data or zeros
   for (const p of n.extents!.pieces(offset, end)) {
     if (isData(p.value)) copyOut(region, p.value!.pm, p.end - p.start, out, p.start - offset);
+    else out.fill(0, p.start - offset, p.end - offset);
   }
   return out;
 }
