@@ -46,12 +46,44 @@ export async function sh(script: string, opts: { cwd?: string; env?: NodeJS.Proc
   }
 }
 
-/** The in-memory model mounted in this process. */
+/** The FUSE connection id (the mount's device minor) from mountinfo: no syscall on the mount. */
+function connectionOf(mnt: string): string | undefined {
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f[4] === mnt) return f[2]?.split(':')[1];
+  }
+  return undefined;
+}
+
+/**
+ * Aborts a FUSE connection (fusectl), so nothing can stay blocked on a server that is gone or
+ * stuck. Needed for in-process servers: a test that fails while this process holds a file of its
+ * own mount open would otherwise leave the exiting worker in D state (its close waits on itself).
+ */
+function abortConnection(id: string | undefined): void {
+  if (!id) return;
+  const dir = '/sys/fs/fuse/connections';
+  if (!fs.existsSync(path.join(dir, id))) spawnSync('mount', ['-t', 'fusectl', 'none', dir]);
+  try {
+    fs.writeFileSync(path.join(dir, id, 'abort'), '1');
+  } catch {
+    /* already gone */
+  }
+}
+
+const connections = new Map<string, string | undefined>();
+
+/**
+ * The in-memory model mounted in this process. Rule for tests on it: never spawn a child while
+ * this process holds a file of the mount open — exec closes the inherited (close-on-exec) fd,
+ * the kernel sends FLUSH to this process, whose loop is blocked in spawn until the exec ends.
+ */
 export async function mountModel(options: string[] = []): Promise<Target & { model: ModelFs }> {
   const mnt = tmpDir('pmlogfs-fuse-model-');
   const model = new ModelFs();
   const served = serve(model, mnt, parseMountOptions(options, true), 'model', 0, () => undefined);
   live.add(mnt);
+  connections.set(mnt, connectionOf(mnt));
   return {
     kind: 'model', mnt, model,
     async stop(): Promise<void> {
@@ -106,7 +138,10 @@ export async function mountImage(img: string, options = 'forcepmem'): Promise<Ta
 
 /** afterAll: lazily unmount whatever a failed test left mounted; remove the private build. */
 export async function unmountAll(): Promise<void> {
-  for (const mnt of live) spawnSync('fusermount3', ['-u', '-z', mnt]);
+  for (const mnt of live) {
+    abortConnection(connections.get(mnt));
+    spawnSync('fusermount3', ['-u', '-z', mnt]);
+  }
   live.clear();
 }
 

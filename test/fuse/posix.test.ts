@@ -222,3 +222,30 @@ describe('-o writeback_cache', () => {
     }
   });
 });
+
+describe('references through the real kernel (model)', () => {
+  it('an unlinked file is freed once the kernel forgets it and no handle is open', async () => {
+    const t = await mountModel();
+    try {
+      await sh(`cd ${t.mnt} && echo x > gone && ls -l gone >/dev/null`);
+      const ino = t.model.lookup(1, Buffer.from('gone')).ino;
+      const fh = await fsp.open(`${t.mnt}/gone`, 'r');
+      await fsp.unlink(`${t.mnt}/gone`); // no child process while fh is open (see mountModel)
+      await new Promise((r) => setTimeout(r, 50));
+      expect(t.model.getattr(ino).nlink).toBe(0); // open: still there
+      await fh.close();
+      let freed = false;
+      for (let i = 0; i < 200 && !freed; i++) {
+        try {
+          t.model.getattr(ino);
+          await new Promise((r) => setTimeout(r, 10));
+        } catch {
+          freed = true;
+        }
+      }
+      expect(freed).toBe(true);
+    } finally {
+      await t.stop();
+    }
+  });
+});
