@@ -180,10 +180,12 @@ export function releaseAll(fs: FileSystemApi, ctx: OpContext): void {
   ctx.handles.clear();
 }
 
+const short = (v: string): string => (v.length > 40 ? `${v.slice(0, 20)}…(${v.length} chars)` : v);
+
 /** A short human description: `write A/foo off=4090 len=20`. */
 export function describeOp(op: Op): string {
   const parts = Object.entries(op)
     .filter(([key]) => key !== 'k')
-    .map(([key, v]) => (typeof v === 'number' && (key === 'mode' || key === 'perm') ? `${key}=0${v.toString(8)}` : `${key}=${String(v)}`));
+    .map(([key, v]) => (typeof v === 'number' && (key === 'mode' || key === 'perm') ? `${key}=0${v.toString(8)}` : `${key}=${short(String(v))}`));
   return `${op.k} ${parts.join(' ')}`;
 }
