@@ -53,7 +53,9 @@ export const ROOT_INO = 1;
 
 /** Limits that follow from the format (a structure must fit in one block). */
 export const NAME_MAX = 255;
-export const SYMLINK_MAX = 4000;
+/** Symlink targets up to SYMLINK_INLINE_MAX bytes live in the SYMLINK entry, longer ones in a block. */
+export const SYMLINK_INLINE_MAX = 4000;
+export const SYMLINK_MAX = 4095;
 export const XATTR_NAME_MAX = 255;
 /** Xattr values up to this size are stored inline in the XATTR_SET entry, larger ones in blocks. */
 export const XATTR_INLINE_MAX = 3584;

@@ -112,9 +112,12 @@ export const E_LINK = defineStruct('entry_link_change', 16, [
   [8, 8, 'ctimeNs', 'new ctime, ns'],
 ]);
 
+/** SYMLINK flags. */
+export const SYMLINK_TARGET_IN_BLOCK = 0x1;
+
 export const E_SYMLINK = defineStruct('entry_symlink', 8, [
-  [0, 4, 'targetLength', 'bytes of target following this body (1..4000)'],
-  [4, 4, 'reserved', 'zero'],
+  [0, 4, 'targetLength', 'bytes of target (1..4095): inline after this body (up to 4000), else in one data block'],
+  [4, 4, 'flags', 'bit 0 TARGET_IN_BLOCK: the 8 bytes after this body are the block holding the target'],
 ]);
 
 /** XATTR_SET flags. */

@@ -16,7 +16,7 @@
  * (Op) and returns with everything durable; DRAM state equals the replay of the logs.
  */
 import {
-  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
+  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
   inodeState,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
@@ -221,7 +221,14 @@ export class FileSystem implements FileSystemApi {
       mode: perm & 0o7777, uid: owner.uid, gid: owner.gid, rdev, size: 0,
       atimeNs: op.now, mtimeNs: op.now, ctimeNs: op.now, nlink: isDir ? 2 : 1,
     });
-    if (symlink) op.add(n, { type: ET.SYMLINK, target: Buffer.from(symlink) });
+    if (symlink) {
+      let block = 0;
+      if (symlink.length > SYMLINK_INLINE_MAX) {
+        block = op.alloc.takeOne();
+        this.region.copyNoDrain(block * BLOCK_SIZE, symlink);
+      }
+      op.add(n, { type: ET.SYMLINK, target: Buffer.from(symlink), targetLength: symlink.length, block });
+    }
     op.add(d, { type: ET.DENTRY_ADD, childIno: ino, childGen: gen, childType: type, cookie: d.nextCookie, timeNs: op.now, name: Buffer.from(name) });
     if (isDir) op.add(d, { type: ET.LINK_CHANGE, nlink: d.nlink + 1, ctimeNs: op.now });
     op.word(n.slotOff + INODE.off.state, inodeState(true, gen));
@@ -264,6 +271,7 @@ export class FileSystem implements FileSystemApi {
     }
     op.after(() => {
       for (const p of n.logPages) op.alloc.releaseAfterCommit(p, 1);
+      if (n.symlinkBlock) op.alloc.releaseAfterCommit(n.symlinkBlock, 1);
       for (const v of n.xattrs.values()) for (const x of xattrBlocks(v)) op.alloc.releaseAfterCommit(x.start, x.count);
       if (n.extents) {
         for (const p of n.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {

@@ -44,6 +44,8 @@ export interface InodeInfo {
   /** Directories: the directory holding this one's name (root: itself); 0 when removed. */
   parent: number;
   symlink: Buffer | null;
+  /** The data block holding a long symlink target, else 0. */
+  symlinkBlock: number;
   /** latin1 key of the name → value (inline bytes, or the data blocks holding it). */
   xattrs: Map<string, XattrValue>;
   /** Kernel/open references (DRAM only). */
@@ -122,7 +124,8 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
       break;
     case ET.SYMLINK:
       info.symlink = e.target;
-      info.size = e.target.length;
+      info.symlinkBlock = e.block;
+      info.size = e.targetLength;
       break;
     case ET.XATTR_SET: {
       const k = xattrKey(e.name);

@@ -10,7 +10,7 @@
 import {
   E_DENTRY, E_INLINE, E_LINK, E_PUNCH, E_SETATTR, E_SYMLINK, E_TRUNCATE, E_WRITE, E_XATTR_REMOVE,
   E_XATTR_SET, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES,
-  LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, XATTR_VALUE_IN_BLOCKS, entryLength,
+  LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, SYMLINK_TARGET_IN_BLOCK, XATTR_VALUE_IN_BLOCKS, entryLength,
 } from '../../fs-layout';
 import { crc32c } from '../pmem/crc32c';
 import { assert } from './assert';
@@ -23,7 +23,8 @@ export type LogEntry =
   | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
   | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number }
   | { type: typeof ET.LINK_CHANGE; nlink: number; ctimeNs: bigint }
-  | { type: typeof ET.SYMLINK; target: Buffer }
+  /** `target` inline; or `block` ≠ 0 holds `targetLength` bytes (target empty until read from it). */
+  | { type: typeof ET.SYMLINK; target: Buffer; targetLength: number; block: number }
   /** `value` inline, or (`extents` non-empty) `valueLength` bytes held in data blocks. */
   | { type: typeof ET.XATTR_SET; name: Buffer; value: Buffer; valueLength: number; extents: Array<{ start: number; count: number }>; ctimeNs: bigint }
   | { type: typeof ET.XATTR_REMOVE; name: Buffer; ctimeNs: bigint }
@@ -60,7 +61,7 @@ function bodySize(e: LogEntry): number {
     case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: return E_DENTRY.size + e.name.length;
     case ET.SETATTR: return E_SETATTR.size;
     case ET.LINK_CHANGE: return E_LINK.size;
-    case ET.SYMLINK: return E_SYMLINK.size + e.target.length;
+    case ET.SYMLINK: return E_SYMLINK.size + (e.block ? 8 : e.target.length);
     case ET.XATTR_SET: return E_XATTR_SET.size + e.name.length + (e.extents.length ? 16 * e.extents.length : e.value.length);
     case ET.XATTR_REMOVE: return E_XATTR_REMOVE.size + e.name.length;
     case ET.TRUNCATE: return E_TRUNCATE.size;
@@ -101,7 +102,9 @@ function encodeBody(b: Buffer, e: LogEntry): void {
       b.writeUInt32LE(e.nlink, B + E_LINK.off.nlink); wU64(b, B + E_LINK.off.ctimeNs, e.ctimeNs);
       return;
     case ET.SYMLINK:
-      b.writeUInt32LE(e.target.length, B + E_SYMLINK.off.targetLength); e.target.copy(b, B + E_SYMLINK.size);
+      b.writeUInt32LE(e.targetLength, B + E_SYMLINK.off.targetLength);
+      if (e.block) { b.writeUInt32LE(SYMLINK_TARGET_IN_BLOCK, B + E_SYMLINK.off.flags); wU64(b, B + E_SYMLINK.size, e.block); }
+      else e.target.copy(b, B + E_SYMLINK.size);
       return;
     case ET.XATTR_SET: {
       const o = E_XATTR_SET.off;
@@ -182,8 +185,16 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
       return { type, nlink: b.readUInt32LE(B + E_LINK.off.nlink), ctimeNs: b.readBigUInt64LE(B + E_LINK.off.ctimeNs) };
     case ET.SYMLINK: {
       const n = b.readUInt32LE(B + E_SYMLINK.off.targetLength);
+      const flags = b.readUInt32LE(B + E_SYMLINK.off.flags);
+      if (flags & ~SYMLINK_TARGET_IN_BLOCK) return `unknown symlink flags 0x${flags.toString(16)}`;
+      if (flags & SYMLINK_TARGET_IN_BLOCK) {
+        if (n < 1 || n > 4096 || B + E_SYMLINK.size + 8 > b.length) return `bad symlink length ${n}`;
+        const block = rU64(b, B + E_SYMLINK.size);
+        if (block === 0) return 'symlink target block 0';
+        return { type, target: Buffer.alloc(0), targetLength: n, block };
+      }
       if (n < 1 || B + E_SYMLINK.size + n > b.length) return `bad symlink length ${n}`;
-      return { type, target: Buffer.from(b.subarray(B + E_SYMLINK.size, B + E_SYMLINK.size + n)) };
+      return { type, target: Buffer.from(b.subarray(B + E_SYMLINK.size, B + E_SYMLINK.size + n)), targetLength: n, block: 0 };
     }
     case ET.XATTR_SET: {
       const o = E_XATTR_SET.off;

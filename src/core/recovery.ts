@@ -8,7 +8,7 @@
  * a CorruptionError naming the structure and offset; bytes past a committed tail are never read.
  */
 import {
-  BLOCK_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, INODE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED,
+  BLOCK_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, INODE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED,
   JOURNAL_GEN_SHIFT, JOURNAL_IDLE, LOG_PAGE_DATA_BYTES, inodeStateGeneration, inodeStateValid, journalState,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
@@ -66,7 +66,7 @@ export function newInodeInfo(ino: number, gen: number, type: number, slotOff: nu
     perm: 0, uid: 0, gid: 0, rdev: 0, size: 0, nlink: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
     extents: type === S_IFREG ? f.newExtents() : null, allocatedBlocks: 0,
     dir: type === S_IFDIR ? f.newDir() : null, nextCookie: FIRST_COOKIE, parent: 0,
-    symlink: null, xattrs: new Map(), openCount: 0, orphanSlot: 0,
+    symlink: null, symlinkBlock: 0, xattrs: new Map(), openCount: 0, orphanSlot: 0,
   };
 }
 
@@ -105,6 +105,10 @@ export function replayLog(region: Region, info: InodeInfo): void {
     if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > left) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, `bad entry length ${len}`);
     const e = decodeEntry(page.subarray(pos, pos + len), owner);
     if (typeof e === 'string') throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, e);
+    if (e.type === ET.SYMLINK && e.block) {
+      if (e.block >= maxBlocks) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, `symlink block ${e.block} outside the region`);
+      e.target = region.read(e.block * BLOCK_SIZE, e.targetLength);
+    }
     try {
       applyEntry(info, e);
     } catch (x) {
@@ -153,6 +157,7 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
     const info = loadInode(region, table, ino, state, f);
     inodes.set(ino, info);
     for (const p of info.logPages) used.push({ start: p, count: 1 });
+    if (info.symlinkBlock) used.push({ start: info.symlinkBlock, count: 1 });
     for (const v of info.xattrs.values()) used.push(...xattrBlocks(v));
     if (info.extents) {
       for (const p of info.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
@@ -202,7 +207,7 @@ function comparable(n: InodeInfo): unknown {
   return {
     logHead: n.logHead, logTail: n.logTail, logPages: n.logPages, perm: n.perm, uid: n.uid, gid: n.gid, rdev: n.rdev,
     size: n.size, nlink: n.nlink, atime: String(n.atimeNs), mtime: String(n.mtimeNs), ctime: String(n.ctimeNs),
-    allocatedBlocks: n.allocatedBlocks, symlink: n.symlink?.toString('hex') ?? null, xattrs,
+    allocatedBlocks: n.allocatedBlocks, symlink: n.symlink?.toString('hex') ?? null, symlinkBlock: n.symlinkBlock, xattrs,
     extents: n.extents ? JSON.stringify(n.extents.pieces(0, Number.MAX_SAFE_INTEGER).filter((p) => p.value)) : null,
     dir: n.dir ? JSON.stringify(n.dir.after(0, Number.MAX_SAFE_INTEGER).map((e) => [e.name.toString('hex'), e.ino, e.type, e.cookie])) : null,
   };

@@ -79,19 +79,26 @@ describe('mknod / mkdir / symlink', () => {
     expect(code(() => h.fs.mknod(ROOT_INO, b('d'), S_IFDIR | 0o755, 0, OWNER))).toBe('EPERM');
     expect(code(() => h.fs.mknod(ROOT_INO, b('l'), S_IFLNK | 0o755, 0, OWNER))).toBe('EINVAL');
     expect(code(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(0), OWNER))).toBe('ENOENT');
-    expect(code(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(4001, 0x61), OWNER))).toBe('ENAMETOOLONG');
+    expect(code(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(4096, 0x61), OWNER))).toBe('ENAMETOOLONG');
     expect(code(() => h.fs.readlink(f.ino))).toBe('EINVAL');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
-  it('lookup resolves . and ..; a symlink of the maximum length round-trips', () => {
+  it('lookup resolves . and ..; symlinks of the longest inline and the maximum (in a block) length round-trip', () => {
     const h = makeFs();
     const d = h.fs.mkdir(ROOT_INO, b('d'), 0o755, OWNER);
     h.fs.symlink(d.ino, b('long'), Buffer.alloc(4000, 0x78), OWNER);
+    const free = h.fs.statfs().blocksFree;
+    h.fs.symlink(d.ino, b('max'), Buffer.alloc(4095, 0x79), OWNER);
+    h.fs.symlink(d.ino, b('gone'), Buffer.alloc(4001, 0x7a), OWNER);
+    h.fs.unlink(d.ino, b('gone'));
     checkTwice(h, (fs) => {
       expect(fs.lookup(d.ino, b('.')).ino).toBe(d.ino);
       expect(fs.lookup(d.ino, b('..')).ino).toBe(ROOT_INO);
       expect(fs.lookup(ROOT_INO, b('..')).ino).toBe(ROOT_INO);
       expect(fs.readlink(ino(fs, d.ino, 'long')).equals(Buffer.alloc(4000, 0x78))).toBe(true);
+      expect(fs.readlink(ino(fs, d.ino, 'max')).equals(Buffer.alloc(4095, 0x79))).toBe(true);
+      expect(fs.lookup(d.ino, b('max')).size).toBe(4095);
+      expect(fs.statfs().blocksFree).toBeGreaterThanOrEqual(free - 3); // the freed symlink gave its blocks back
     });
   });
 });
