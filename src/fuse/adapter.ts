@@ -18,8 +18,8 @@
  * - Read-only: every mutating request is EROFS.
  */
 import {
-  type Attr, type FileSystemApi, type Ino, type Owner, type ReadSegment, ROOT_INO, S_IFDIR, S_IFMT,
-  S_IFREG,
+  type Attr, type FileSystemApi, type Ino, type Owner, type ReadSegment, ROOT_INO, S_IFDIR, S_IFLNK,
+  S_IFMT, S_IFREG,
 } from '../core/api';
 import { CorruptionError, FsError } from '../core/errors';
 import { putAttr, readSetattr } from './attr';
@@ -106,14 +106,22 @@ export class FuseAdapter {
   private dispatch(op: number, req: number, a: any, b: any, c: any, d: any, e: any): void {
     const fs = this.fs;
     switch (op) {
-      case OP.LOOKUP: return this.entry(req, fs.lookup(a, b));
+      case OP.LOOKUP: return this.lookup(req, a, b);
       case OP.FORGET: return this.forget(a, b);
       case OP.GETATTR: return this.attr(req, fs.getattr(a));
       case OP.SETATTR: return this.setattr(req, a, b);
       case OP.READLINK: return this.r.fuseReplyReadlink(req, fs.readlink(a));
-      case OP.MKNOD: this.writable(); return this.entry(req, fs.mknod(a, b, this.newMode(a, c), d, this.owner(a)));
-      case OP.MKDIR: this.writable(); return this.entry(req, fs.mkdir(a, b, this.newMode(a, c | S_IFDIR) & 0o7777, this.owner(a)));
-      case OP.SYMLINK: this.writable(); return this.entry(req, fs.symlink(a, b, c, this.owner(a)));
+      case OP.MKNOD: {
+        this.writable();
+        const n = this.newInode(a, c);
+        return this.entry(req, fs.mknod(a, b, n.mode, d, n.owner));
+      }
+      case OP.MKDIR: {
+        this.writable();
+        const n = this.newInode(a, c | S_IFDIR);
+        return this.entry(req, fs.mkdir(a, b, n.mode & 0o7777, n.owner));
+      }
+      case OP.SYMLINK: this.writable(); return this.entry(req, fs.symlink(a, b, c, this.newInode(a, S_IFLNK | 0o777).owner));
       case OP.LINK: this.writable(); return this.entry(req, fs.link(a, b, c));
       case OP.UNLINK: this.writable(); fs.unlink(a, b); return this.r.fuseReplyErr(req, 0);
       case OP.RMDIR: this.writable(); fs.rmdir(a, b); return this.r.fuseReplyErr(req, 0);
@@ -189,19 +197,31 @@ export class FuseAdapter {
     return { uid: s[S.UID]!, gid: s[S.GID]!, umask: s[S.UMASK]! };
   }
 
-  private owner(parent: Ino): Owner {
-    const { uid, gid } = this.caller();
+  /**
+   * Owner and mode of a new inode in `parent`: the caller's uid; the parent's gid when the parent
+   * is setgid, else the caller's; mode (type | permissions) with the umask applied, and the setgid
+   * bit inherited by directories.
+   */
+  private newInode(parent: Ino, mode: number): { owner: Owner; mode: number } {
+    const { uid, gid, umask } = this.caller();
     const p = this.fs.getattr(parent);
-    return { uid, gid: p.mode & S_ISGID ? p.gid : gid };
+    const sgid = (p.mode & S_ISGID) !== 0;
+    let m = (mode & S_IFMT) === S_IFLNK ? mode : mode & ~(umask & 0o777);
+    if ((m & S_IFMT) === S_IFDIR && sgid) m |= S_ISGID;
+    return { owner: { uid, gid: sgid ? p.gid : gid }, mode: m };
   }
 
-  /** mode (type | permissions) with the umask applied and setgid inherited by directories. */
-  private newMode(parent: Ino, mode: number): number {
-    const { umask } = this.caller();
-    let m = mode & ~(umask & 0o777);
-    const p = this.fs.getattr(parent);
-    if ((m & S_IFMT) === S_IFDIR && p.mode & S_ISGID) m |= S_ISGID;
-    return m;
+  /** LOOKUP; a missing name is answered as a negative entry the kernel caches for entry_timeout. */
+  private lookup(req: number, parent: Ino, name: Buffer): void {
+    let a: Attr;
+    try {
+      a = this.fs.lookup(parent, name);
+    } catch (e) {
+      if (!(e instanceof FsError && e.code === 'ENOENT')) throw e;
+      this.scratch.fill(0, S.ATTR, S.ATTR + 16);
+      return this.r.fuseReplyEntry(req); // ino 0: negative entry
+    }
+    this.entry(req, a);
   }
 
   private writable(): void {
@@ -237,7 +257,8 @@ export class FuseAdapter {
 
   private create(req: number, parent: Ino, name: Buffer, mode: number, _flags: number): void {
     this.writable();
-    const a = this.fs.mknod(parent, name, this.newMode(parent, (mode & ~S_IFMT) | S_IFREG), 0, this.owner(parent));
+    const n = this.newInode(parent, (mode & ~S_IFMT) | S_IFREG);
+    const a = this.fs.mknod(parent, name, n.mode, 0, n.owner);
     this.countLookup(a.ino);
     const fh = this.newHandle(a.ino);
     putAttr(this.scratch, a);

@@ -1,4 +1,5 @@
-// Goal: the adapter's own rules, request by request, without the kernel: lookup counts keep an
+// Goal: the adapter's own rules, request by request, without the kernel: a missing name is a
+// negative entry; lookup counts keep an
 // unlinked inode alive until FORGET (and the last reference frees it), open handles too; errors
 // map to errno (FsError) or EIO with a log line (anything else); ro refuses changes with EROFS;
 // new inodes get the caller's uid/gid, umask, and setgid-directory inheritance; chown and a
@@ -80,10 +81,19 @@ describe('FuseAdapter', () => {
 
   it('errors: FsError → its errno; anything else → EIO and a log line', () => {
     const h = harness();
-    expect(h.call(OP.LOOKUP, root, 1, nm('missing'))!.args).toEqual([2]);
+    expect(h.call(OP.RMDIR, root, 1, nm('missing'))!.args).toEqual([2]);
+    expect(h.call(OP.GETATTR, root, 999)!.args).toEqual([2]);
     (h.model as any).statfs = () => { throw new Error('boom'); };
     expect(h.call(OP.STATFS, root, 1)!.args).toEqual([5]);
     expect(h.logs.join('\n')).toMatch(/STATFS failed with an unexpected error.*boom/s);
+  });
+
+  it('a missing name is a negative entry (ino 0, cached by the kernel), not counted', () => {
+    const h = harness();
+    const r = h.call(OP.LOOKUP, root, 1, nm('missing'))!;
+    expect(r.fn).toBe('fuseReplyEntry');
+    expect(r.attr![A.INO]).toBe(0);
+    expect(h.adapter.lookups.size).toBe(0);
   });
 
   it('read-only: every change is EROFS, reads still work', () => {
