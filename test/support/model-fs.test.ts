@@ -116,17 +116,31 @@ class HostPair {
 
 type Step = { what: string; model: () => unknown; host: () => unknown };
 
-/** The compiled test/support/host-helper.c (renameat2, xattrs), or '' where no C compiler exists. */
-const HELPER = { path: '' };
+/**
+ * The compiled test/support/host-helper.c (renameat2, xattrs), or '' where no C compiler exists;
+ * `xattrs`: whether the host file system under the temp dir takes user.* xattrs (tmpfs before
+ * Linux 6.6 does not), probed once.
+ */
+const HELPER = { path: '', xattrs: false };
 
-function buildHelper(dir: string): void {
+function buildHelper(dir: string, probeDir: string): void {
   const out = path.join(dir, 'host-helper');
   try {
     execFileSync('cc', ['-O1', '-o', out, path.join(__dirname, 'host-helper.c')], { stdio: 'ignore' });
     HELPER.path = out;
   } catch {
     HELPER.path = '';
+    return;
   }
+  const probe = path.join(probeDir, '.xattr-probe');
+  fs.writeFileSync(probe, '');
+  try {
+    helper(`S 0 ${b('user.probe').toString('hex')} 01 ${probe}`);
+    HELPER.xattrs = true;
+  } catch {
+    HELPER.xattrs = false;
+  }
+  fs.rmSync(probe);
 }
 
 /** Run one helper command: its answer after "OK " (or ''), or throw an error carrying the errno name. */
@@ -141,7 +155,8 @@ function randomStep(p: HostPair): Step | null {
   const { m, rng } = p;
   let kind = rng.pick(['create', 'create', 'mkdir', 'symlink', 'write', 'write', 'write', 'write',
     'truncate', 'link', 'unlink', 'rmdir', 'rename', 'rename', 'chmod',
-    ...(HELPER.path ? ['rename2', 'rename2', 'rename2', 'xattr', 'xattr', 'xattr'] : [])]);
+    ...(HELPER.path ? ['rename2', 'rename2', 'rename2'] : []),
+    ...(HELPER.xattrs ? ['xattr', 'xattr', 'xattr'] : [])]);
   // Keep the tree small (each op walks it): past 60 nodes, creations become removals.
   if (['create', 'mkdir', 'symlink', 'link'].includes(kind) && modelWalk(m).length > 60) kind = rng.pick(['unlink', 'rmdir']);
   const x = p.randomPath();
@@ -352,7 +367,7 @@ describe('ModelFs against the host file system (seeded random operations)', () =
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-model-'));
     helperDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-helper-'));
-    buildHelper(helperDir);
+    buildHelper(helperDir, root);
   });
   afterAll(() => {
     for (const d of [root, helperDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
