@@ -7,7 +7,7 @@
 // cleared by a non-root write, and -o ro.
 // Method: each behaviour runs on every target — the in-memory model served by the adapter in this
 // process, and (once the core exists) a real forced-PM image mounted by `pmlogfs mount` — using
-// only async node:fs and child processes (sh, coreutils, tar, attr, python3 for renameat2,
+// only async node:fs and child processes (sh, coreutils, tar, attr, a tiny C renameat2 tool,
 // setpriv for another user). Expected values are computed independently (seeded bytes, host
 // tmpfs copies). afterAll unmounts whatever is left, even on failure.
 import * as fsp from 'node:fs/promises';
@@ -23,6 +23,30 @@ afterAll(async () => {
   cleanupBuild();
   fs.rmSync(host, { recursive: true, force: true });
 });
+
+/** A tiny C program: renameat2(AT_FDCWD, from, AT_FDCWD, to, flags); prints "result errno". */
+let renameTool: Promise<string> | undefined;
+function renameat2Tool(): Promise<string> {
+  renameTool ??= (async () => {
+    const src = path.join(host, 'renameat2.c');
+    const bin = path.join(host, 'renameat2');
+    await fsp.writeFile(src, `#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+  if (argc != 4) return 2;
+  int r = renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], (unsigned)atoi(argv[3]));
+  printf("%d %d\\n", r, r == 0 ? 0 : errno);
+  return 0;
+}
+`);
+    await sh(`cc -O1 -o ${bin} ${src}`);
+    return bin;
+  })();
+  return renameTool;
+}
 
 const targets: { name: string; make: () => Promise<Target> }[] = [
   { name: 'model (adapter in process)', make: () => mountModel() },
@@ -151,18 +175,11 @@ describe.each(targets)('on $name', ({ make }) => {
 
   it('renameat2 RENAME_EXCHANGE swaps two names atomically', async () => {
     await sh(`cd ${m}; echo A > ex1; mkdir ex2; echo B > ex2/inside`);
-    await sh(`python3 -c "
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-r = libc.renameat2(-100, b'${m}/ex1', -100, b'${m}/ex2', 2)
-sys.exit(0 if r == 0 else ctypes.get_errno())"`);
+    const bin = await renameat2Tool();
+    expect((await sh(`${bin} ${m}/ex1 ${m}/ex2 2`)).trim()).toBe('0 0');
     expect((await sh(`cat ${m}/ex2; cat ${m}/ex1/inside`)).split('\n')).toEqual(['A', 'B', '']);
     // RENAME_NOREPLACE refuses an existing target.
-    const r = await sh(`python3 -c "
-import ctypes
-libc = ctypes.CDLL(None, use_errno=True)
-r = libc.renameat2(-100, b'${m}/ex2', -100, b'${m}/ex1', 1)
-print(r, ctypes.get_errno())"`);
+    const r = await sh(`${bin} ${m}/ex2 ${m}/ex1 1`);
     expect(r.trim()).toBe('-1 17');
   });
 
