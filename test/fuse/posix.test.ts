@@ -48,6 +48,32 @@ int main(int argc, char **argv) {
   return renameTool;
 }
 
+/** A tiny C program: prints "data D hole H" for lseek(fd, off, SEEK_DATA / SEEK_HOLE). */
+let seekToolP: Promise<string> | undefined;
+function seekTool(): Promise<string> {
+  seekToolP ??= (async () => {
+    const src = path.join(host, 'seek.c');
+    const bin = path.join(host, 'seek');
+    await fsp.writeFile(src, `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  if (argc != 3) return 2;
+  int fd = open(argv[1], O_RDONLY);
+  if (fd < 0) return 3;
+  off_t off = atoll(argv[2]);
+  printf("data %lld hole %lld\\n", (long long)lseek(fd, off, SEEK_DATA), (long long)lseek(fd, off, SEEK_HOLE));
+  return 0;
+}
+`);
+    await sh(`cc -O1 -o ${bin} ${src}`);
+    return bin;
+  })();
+  return seekToolP;
+}
+
 const targets: { name: string; make: () => Promise<Target> }[] = [
   { name: 'model (adapter in process)', make: () => mountModel() },
 ];
@@ -102,6 +128,22 @@ describe.each(targets)('on $name', ({ make }) => {
     expect(back.subarray(0, 1234567).equals(data.subarray(0, 1234567))).toBe(true);
     expect(back.subarray(1234567).every((x) => x === 0)).toBe(true);
     expect((await sh(`stat -c '%s %F' ${m}/dd`)).trim()).toBe('2000000 regular file');
+  });
+
+  it('fallocate (allocate, punch a hole) and lseek SEEK_DATA / SEEK_HOLE', async () => {
+    const f = `${m}/falloc`;
+    await sh(`set -e; head -c 65536 /dev/urandom > ${f}; fallocate -l 1MiB ${f}; fallocate -p -o 8192 -l 16384 ${f}`);
+    const st = await fsp.stat(f);
+    expect(st.size).toBe(1 << 20);
+    const b = await fsp.readFile(f);
+    expect(b.subarray(8192, 8192 + 16384).every((x) => x === 0)).toBe(true);
+    // Data at [0,4K) and [1M, 1M+4K), a hole between (block granularity).
+    const g = `${m}/seek`;
+    await sh(`set -e; printf x > ${g}; dd if=/dev/zero of=${g} bs=4096 count=1 seek=256 conv=notrunc status=none`);
+    const tool = await seekTool();
+    expect((await sh(`${tool} ${g} 0`)).trim()).toBe('data 0 hole 4096');
+    expect((await sh(`${tool} ${g} 4096`)).trim()).toBe(`data ${1 << 20} hole 4096`);
+    expect((await sh(`${tool} ${g} ${1 << 20}`)).trim()).toBe(`data ${1 << 20} hole ${(1 << 20) + 4096}`);
   });
 
   it('touch -d keeps nanosecond timestamps', async () => {
