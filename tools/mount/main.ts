@@ -96,7 +96,7 @@ export async function main(argv: string[], prog = 'pmlogfs mount'): Promise<numb
     if (e instanceof MountOptionError) return fail(prog, e.message, EXIT_USAGE);
     throw e;
   }
-  if (!inv.foreground) return background(prog, inv, argv);
+  if (!inv.foreground) return background(prog, inv);
   return foreground(prog, inv, settings);
 }
 
@@ -144,9 +144,9 @@ async function foreground(prog: string, inv: Invocation, settings: import('../..
 }
 
 /** Starts the foreground server detached and waits for its verdict on fd 3. */
-function background(prog: string, inv: Invocation, argv: string[]): Promise<number> {
+function background(prog: string, inv: Invocation): Promise<number> {
   return new Promise((resolve) => {
-    const args = [__filename.replace(/\.ts$/, '.js'), '-f', '--notify-fd', '3', ...stripForeground(argv, inv)];
+    const args = [__filename.replace(/\.ts$/, '.js'), '-f', '--notify-fd', '3', ...daemonArgs(inv)];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: '/' });
     let text = '';
     let settled = false;
@@ -175,11 +175,10 @@ function background(prog: string, inv: Invocation, argv: string[]): Promise<numb
   });
 }
 
-/** argv with absolute DEVICE and DIR (the daemon runs in /) and without -f. */
-function stripForeground(argv: string[], inv: Invocation): string[] {
+/** The daemon's arguments: the same options, absolute DEVICE and DIR (it runs in /). */
+function daemonArgs(inv: Invocation): string[] {
   const out: string[] = [];
   for (const l of inv.optionLists) out.push('-o', l);
-  void argv;
   out.push('--', inv.device, inv.dir);
   return out;
 }
