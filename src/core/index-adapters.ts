@@ -13,22 +13,25 @@ import { RangeMap } from './index/range-map';
 import type { ExtentIndex, ExtentPiece, ExtentValue } from './indexes';
 import type { IndexFactories } from './recovery';
 
+const slice = (v: ExtentValue, d: number): ExtentValue => ({ pm: v.pm + d, unwritten: v.unwritten });
+const join = (a: ExtentValue, aLen: number, b: ExtentValue): boolean => a.pm + aLen === b.pm && a.unwritten === b.unwritten;
+
+/** A file's extents; the RangeMap is made on the first mapping (empty files cost one small object). */
 class RangeMapExtents implements ExtentIndex {
-  private readonly map = new RangeMap<ExtentValue>(
-    (v, d) => ({ pm: v.pm + d, unwritten: v.unwritten }),
-    (a, aLen, b) => a.pm + aLen === b.pm && a.unwritten === b.unwritten,
-  );
+  private map: RangeMap<ExtentValue> | null = null;
   set(start: number, end: number, value: ExtentValue): ExtentPiece[] {
+    this.map ??= new RangeMap<ExtentValue>(slice, join);
     return this.map.set(start, end, value);
   }
   remove(start: number, end: number): ExtentPiece[] {
-    return this.map.remove(start, end);
+    return this.map ? this.map.remove(start, end) : [];
   }
   pieces(start: number, end: number): ExtentPiece[] {
+    if (!this.map) return end > start ? [{ start, end, value: null }] : [];
     return this.map.spans(start, end).map((s) => ({ start: s.start, end: s.end, value: s.value ?? null }));
   }
   get count(): number {
-    return this.map.count;
+    return this.map ? this.map.count : 0;
   }
 }
 

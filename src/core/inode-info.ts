@@ -62,6 +62,9 @@ export function xattrBlocks(v: XattrValue | undefined): Array<{ start: number; c
   return v === undefined || Buffer.isBuffer(v) ? [] : v.extents;
 }
 
+/** Shared by every inode without xattrs (never mutated: the first XATTR_SET gives the inode its own map). */
+export const NO_XATTRS: Map<string, XattrValue> = new Map();
+
 export function xattrKey(name: Buffer): string {
   return name.toString('latin1');
 }
@@ -130,6 +133,7 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
     case ET.XATTR_SET: {
       const k = xattrKey(e.name);
       freed.push(...xattrBlocks(info.xattrs.get(k)));
+      if (info.xattrs === NO_XATTRS) info.xattrs = new Map();
       info.xattrs.set(k, e.extents.length ? { length: e.valueLength, extents: e.extents } : e.value);
       info.ctimeNs = e.ctimeNs;
       break;

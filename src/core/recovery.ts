@@ -17,7 +17,7 @@ import type { BlockExtent } from './block-source';
 import { AssertionFailure } from './assert';
 import { CorruptionError } from './errors';
 import { decodeInodeFixed } from './inode-codec';
-import { applyEntry, FIRST_COOKIE, type InodeInfo, xattrBlocks } from './inode-info';
+import { applyEntry, FIRST_COOKIE, type InodeInfo, NO_XATTRS, xattrBlocks } from './inode-info';
 import type { DirIndexLike, ExtentIndex } from './indexes';
 import { InodeTable } from './inode-table';
 import { commitJournal } from './journal';
@@ -66,7 +66,7 @@ export function newInodeInfo(ino: number, gen: number, type: number, slotOff: nu
     perm: 0, uid: 0, gid: 0, rdev: 0, size: 0, nlink: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n,
     extents: type === S_IFREG ? f.newExtents() : null, allocatedBlocks: 0,
     dir: type === S_IFDIR ? f.newDir() : null, nextCookie: FIRST_COOKIE, parent: 0,
-    symlink: null, symlinkBlock: 0, xattrs: new Map(), openCount: 0, orphanSlot: 0,
+    symlink: null, symlinkBlock: 0, xattrs: NO_XATTRS, openCount: 0, orphanSlot: 0,
   };
 }
 

@@ -38,7 +38,7 @@ describe('DRAM per file and per extent', () => {
     const perFile = (h1 - h0) / FILES;
     console.log(`DRAM per file: ${perFile.toFixed(0)} bytes (${FILES} files, heap ${(h0 / 2 ** 20).toFixed(1)} -> ${(h1 / 2 ** 20).toFixed(1)} MiB)`);
     expect(fs.readdir(ROOT_INO, 0, FILES + 10).length).toBe(FILES + 2);
-    expect(perFile).toBeLessThan(2048);
+    expect(perFile).toBeLessThan(1536);
   });
 
   it(`one file of ${EXTENTS} extents: bytes of heap per extent`, () => {
