@@ -14,9 +14,12 @@ import { fuseNative, OP } from '../../src/fuse/native';
 import { fuseOptionString, parseMountOptions } from '../../src/fuse/options';
 import { ModelFs } from '../support/model-fs';
 import { seededBytes } from '../cli/helpers';
-import { sh, tmpDir, unmountAll } from './helpers';
+import { cleanupBuild, sh, tmpDir, unmountAll } from './helpers';
 
-afterAll(unmountAll);
+afterAll(async () => {
+  await unmountAll();
+  cleanupBuild();
+});
 
 describe('native binding', () => {
   it('deferred write replies: payloads stay valid until the reply, several writes in flight', async () => {

@@ -31,8 +31,13 @@ export interface Target {
 
 const live = new Set<string>();
 
+/** Directories to remove at cleanup (images, mount points, host copies). */
+const scratchDirs = new Set<string>();
+
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.add(d);
+  return d;
 }
 
 /** Runs `sh -c script` asynchronously; rejects with stderr on a non-zero exit. */
@@ -109,6 +114,7 @@ export function coreAvailable(): boolean {
 export function newImage(sizeArg = '256M', extra: string[] = []): string {
   const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   const dir = fs.mkdtempSync(path.join(base, 'pmlogfs-fuse-img-'));
+  scratchDirs.add(dir);
   const img = path.join(dir, 'pm.img');
   const r = compiled().run('mkfs.pmlogfs', ['-q', '-s', sizeArg, ...extra, img]);
   if (r.code !== 0) throw new Error(`mkfs.pmlogfs failed: ${r.stderr}`);
@@ -145,7 +151,14 @@ export async function unmountAll(): Promise<void> {
   live.clear();
 }
 
+/** afterAll (after unmountAll): removes the private build and every scratch directory. */
 export function cleanupBuild(): void {
   cli?.cleanup();
   cli = undefined;
+  for (const d of scratchDirs) {
+    // Never recurse into a directory that is still a mount point.
+    if (fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${d} `)) continue;
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+  scratchDirs.clear();
 }
