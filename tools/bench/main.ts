@@ -3,8 +3,9 @@
  * writes the table, the JSON record and the ratio chart to bench/results/.
  *
  * Layer: tools/bench (a front). Flow: parse options (bad input: message, exit 16, nothing done) →
- * build the C helpers → for each target: set up, run the parts, tear down (always: every mount,
- * loop device, daemon and image is registered with cleanup.ts as soon as it exists) → report.
+ * build the C helpers → set up every target (every mount, loop device, daemon and image is
+ * registered with cleanup.ts as soon as it exists) → `--repeat` rounds, each running the parts on
+ * every target in turn → tear down → medians → report.
  * A workload that fails on one target is recorded as a note and the run goes on.
  */
 import * as fs from 'fs';
@@ -62,17 +63,6 @@ function makeTarget(name: TargetName, opts: BenchOptions, bins: BenchBinaries, r
 interface TreeArchive {
   archive: string;
   files: number;
-}
-
-/** Runs every selected part `opts.repeat` times on one mounted target; medians; failures become notes. */
-async function runRounds(dir: string, opts: BenchOptions, bins: BenchBinaries, tree: TreeArchive | null, notes: string[], rounds: Figures[]): Promise<Figures> {
-  for (let r = 0; r < opts.repeat; r++) {
-    if (opts.repeat > 1) log(`  round ${r + 1} of ${opts.repeat}`);
-    const roundNotes: string[] = [];
-    rounds.push(await runParts(dir, opts, bins, tree, roundNotes));
-    notes.push(...roundNotes.filter((n) => !notes.includes(n)));
-  }
-  return medianFigures(rounds);
 }
 
 /** Runs every selected part once on one mounted target; failures become notes. */
@@ -180,25 +170,40 @@ async function runBench(argv: string[]): Promise<void> {
   };
   delete (result.options as { json?: boolean }).json;
 
-  for (const target of targets) {
-    await yieldToSignals();
-    const notes: string[] = [];
-    result.descriptions[target.name] = target.describe();
-    log(`bench: ${target.name}: ${target.describe()}`);
-    try {
-      const dir = target.setup();
-      const rounds: Figures[] = [];
-      result.rounds![target.name] = rounds;
-      result.figures[target.name] = await runRounds(dir, opts, bins, tree, notes, rounds);
-    } catch (e) {
-      notes.push(`setup failed: ${(e as Error).message}`);
-      log(`  FAILED: ${(e as Error).message}`);
+  // Every target is mounted for the whole run and the rounds go round-robin over them, so a
+  // change of load on the shared machine touches every target alike instead of a few.
+  const mounted: Array<{ target: Target; dir: string; notes: string[]; rounds: Figures[] }> = [];
+  try {
+    for (const target of targets) {
+      await yieldToSignals();
+      result.descriptions[target.name] = target.describe();
+      log(`bench: set up ${target.name}: ${target.describe()}`);
+      const notes: string[] = [];
+      result.notes[target.name] = notes;
       result.figures[target.name] = {};
-    } finally {
-      target.teardown();
+      try {
+        mounted.push({ target, dir: target.setup(), notes, rounds: [] });
+      } catch (e) {
+        notes.push(`setup failed: ${(e as Error).message}`);
+        log(`  FAILED: ${(e as Error).message}`);
+      }
     }
-    if (notes.length > 0) result.notes[target.name] = notes;
+    for (let r = 0; r < opts.repeat; r++) {
+      for (const m of mounted) {
+        log(`bench: round ${r + 1} of ${opts.repeat}: ${m.target.name}`);
+        const roundNotes: string[] = [];
+        m.rounds.push(await runParts(m.dir, opts, bins, tree, roundNotes));
+        m.notes.push(...roundNotes.filter((n) => !m.notes.includes(n)));
+      }
+    }
+  } finally {
+    for (const t of targets) t.teardown();
   }
+  for (const m of mounted) {
+    result.rounds![m.target.name] = m.rounds;
+    result.figures[m.target.name] = medianFigures(m.rounds);
+  }
+  for (const t of targets) if (result.notes[t.name]?.length === 0) delete result.notes[t.name];
   if (opts.parts.includes('recovery')) {
     const r = runRecovery(repoRoot, opts, log);
     if (r) result.recovery = r;
