@@ -14,14 +14,14 @@ import { fuseNative, OP } from '../../src/fuse/native';
 import { fuseOptionString, parseMountOptions } from '../../src/fuse/options';
 import { ModelFs } from '../support/model-fs';
 import { seededBytes } from '../cli/helpers';
-import { cleanupBuild, sh, tmpDir, unmountAll } from './helpers';
+import { cleanupBuild, fuseSkipReason, fuseTitle, sh, tmpDir, unmountAll } from './helpers';
 
 afterAll(async () => {
   await unmountAll();
   cleanupBuild();
 });
 
-describe('native binding', () => {
+describe.skipIf(fuseSkipReason() !== '')(fuseTitle('native binding'), () => {
   it('deferred write replies: payloads stay valid until the reply, several writes in flight', async () => {
     const n = fuseNative();
     const mnt = tmpDir('pmlogfs-fuse-bind-');

@@ -105,6 +105,23 @@ export function compiled(): CompiledCli {
   return cli;
 }
 
+/**
+ * Why real FUSE mounts cannot run here (not root, no /dev/fuse, no fusermount3), or '' when they
+ * can. Tests that mount put the reason in their (skipped) name.
+ */
+export function fuseSkipReason(): string {
+  if (process.getuid?.() !== 0) return 'needs root for FUSE mounts with allow_other';
+  if (!fs.existsSync('/dev/fuse')) return 'no /dev/fuse';
+  if (spawnSync('fusermount3', ['--version']).error) return 'fusermount3 missing (Debian package fuse3)';
+  return '';
+}
+
+/** A describe/it title with the skip reason appended when FUSE tests cannot run. */
+export function fuseTitle(title: string): string {
+  const why = fuseSkipReason();
+  return why ? `${title} (skipped: ${why})` : title;
+}
+
 /** True when the core file system exists in this checkout (fs-mode images can be mounted). */
 export function coreAvailable(): boolean {
   return fs.existsSync(path.join(REPO, 'src', 'core', 'filesystem.ts'));

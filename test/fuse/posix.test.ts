@@ -15,7 +15,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededBytes } from '../cli/helpers';
-import { cleanupBuild, coreAvailable, mountImage, mountModel, newImage, sh, type Target, tmpDir, unmountAll } from './helpers';
+import { cleanupBuild, coreAvailable, fuseSkipReason, fuseTitle, mountImage, mountModel, newImage, sh, type Target, tmpDir, unmountAll } from './helpers';
+
+const NO_FUSE = fuseSkipReason() !== '';
 
 const host = tmpDir('pmlogfs-fuse-host-');
 afterAll(async () => {
@@ -79,7 +81,7 @@ const targets: { name: string; make: () => Promise<Target> }[] = [
 ];
 if (coreAvailable()) targets.push({ name: 'pmlogfs image (pmlogfs mount)', make: () => mountImage(newImage('1G')) });
 
-describe.each(targets)('on $name', ({ make }) => {
+describe.skipIf(NO_FUSE).each(targets)(fuseTitle('on $name'), ({ make }) => {
   let t: Target;
   let m: string;
   beforeAll(async () => {
@@ -254,7 +256,7 @@ describe.each(targets)('on $name', ({ make }) => {
   });
 });
 
-describe('-o ro', () => {
+describe.skipIf(NO_FUSE)(fuseTitle('-o ro'), () => {
   it('reads work; every change is refused with EROFS', async () => {
     const t = await mountModel(['ro']);
     try {
@@ -267,7 +269,7 @@ describe('-o ro', () => {
   });
 });
 
-describe('-o writeback_cache', () => {
+describe.skipIf(NO_FUSE)(fuseTitle('-o writeback_cache'), () => {
   it('data written through the kernel cache reaches the file system byte-exact', async () => {
     const t = await mountModel(['writeback_cache']);
     try {
@@ -282,7 +284,7 @@ describe('-o writeback_cache', () => {
   });
 });
 
-describe('references through the real kernel (model)', () => {
+describe.skipIf(NO_FUSE)(fuseTitle('references through the real kernel (model)'), () => {
   it('an unlinked file is freed once the kernel forgets it and no handle is open', async () => {
     const t = await mountModel();
     try {

@@ -14,7 +14,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSuperblock, encodeSuperblock } from '../../src/core/superblock';
 import { findPmlogfsMount } from '../../tools/mount/umount';
 import { fingerprint } from '../cli/helpers';
-import { cleanupBuild, compiled, coreAvailable, newImage, runPmlogfs, tmpDir, unmountAll } from './helpers';
+import { cleanupBuild, compiled, fuseSkipReason, newImage, runPmlogfs, tmpDir, unmountAll } from './helpers';
+
+const CAN_MOUNT = fuseSkipReason() === '';
+const mounting = (title: string): string => (CAN_MOUNT ? title : `${title} (skipped: ${fuseSkipReason()})`);
 
 afterAll(async () => {
   await unmountAll();
@@ -82,7 +85,7 @@ describe('mount refusals', () => {
     expectRefused(img, path.dirname(img), [img, path.dirname(img)], 32, /unsupported incompatible features 0x40000000/);
   });
 
-  it.runIf(coreAvailable())('an image already mounted; then umount waits until it is free again', () => {
+  it.runIf(CAN_MOUNT)(mounting('an image already mounted; then umount waits until it is free again'), () => {
     const img = newImage('64M');
     const mnt1 = tmpDir('pmlogfs-ref-a-');
     const mnt2 = tmpDir('pmlogfs-ref-b-');
@@ -118,7 +121,7 @@ describe('mount and unmount paths', () => {
   // mount(8) runs /sbin/mount.fuse.pmlogfs when installed (tools/quickstart.sh links it to
   // bin/mount.pmlogfs.js), else mount.fuse3 with -t fuse.pmlogfs; this tests the second leg as
   // mount(8) invokes it (mount(8) itself searches a fixed PATH, so it is not run here).
-  it.runIf(coreAvailable())('mount.fuse3 -t fuse.pmlogfs runs `pmlogfs SOURCE DIR -o ...`, which mounts', () => {
+  it.runIf(CAN_MOUNT)(mounting('mount.fuse3 -t fuse.pmlogfs runs `pmlogfs SOURCE DIR -o ...`, which mounts'), () => {
     const img = newImage('64M');
     const mnt = tmpDir('pmlogfs-ref-m8-');
     // mount.fuse3 runs the subtype ("pmlogfs") from PATH: put the compiled launcher there.
@@ -136,7 +139,7 @@ describe('mount and unmount paths', () => {
     }
   });
 
-  it.runIf(coreAvailable())('SIGTERM to a foreground server unmounts cleanly', async () => {
+  it.runIf(CAN_MOUNT)(mounting('SIGTERM to a foreground server unmounts cleanly'), async () => {
     const img = newImage('64M');
     const mnt = tmpDir('pmlogfs-ref-sig-');
     const { spawn } = await import('node:child_process');
@@ -155,7 +158,7 @@ describe('mount and unmount paths', () => {
     expect(JSON.stringify(JSON.parse(info.stdout))).toMatch(/"clean":true/);
   });
 
-  it.runIf(coreAvailable())('a killed server leaves a mount fusermount3 -u clears; what had returned is there after a remount', async () => {
+  it.runIf(CAN_MOUNT)(mounting('a killed server leaves a mount fusermount3 -u clears; what had returned is there after a remount'), async () => {
     const img = newImage('64M');
     const mnt = tmpDir('pmlogfs-ref-kill-');
     const { spawn } = await import('node:child_process');
