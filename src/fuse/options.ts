@@ -24,6 +24,8 @@ export interface MountSettings {
   kernel: string[];
   /** The core's atime policy (relatime by default; `ro` forces noatime so nothing is written). */
   atime: 'relatime' | 'strictatime' | 'noatime';
+  /** A background server appends its messages (unexpected errors) here; default: discarded. */
+  logFile: string | undefined;
 }
 
 export class MountOptionError extends Error {
@@ -40,7 +42,7 @@ const MAX_WRITE = 1 << 20;
 export function defaultSettings(isRoot = process.getuid?.() === 0): MountSettings {
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
-    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime',
+    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined,
   };
 }
 
@@ -85,6 +87,10 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
       return;
     case 'entry_timeout': s.entryTimeoutS = seconds(); return;
     case 'attr_timeout': s.attrTimeoutS = seconds(); return;
+    case 'log':
+      if (!val || val.includes(',')) throw new MountOptionError(`mount option 'log' needs a file name, got '${opt}'`);
+      s.logFile = val;
+      return;
     case 'fsname':
       if (!val || /[,\s]/.test(val)) throw new MountOptionError(`mount option 'fsname' needs a name without commas or spaces, got '${opt}'`);
       s.fsname = val;

@@ -33,6 +33,7 @@ options:
        max_write=BYTES       largest write request, 4K..1M (default 1M)
        fsname=NAME           the source shown by df/mount (default DEVICE)
        forcepmem             treat a plain file as PM (fast; NOT durable across power loss)
+       log=FILE              the background server appends its messages to FILE
        nosuid,nodev,noexec,noatime,...  passed to the kernel
   -h, --help           show this help
 `;
@@ -96,7 +97,13 @@ export async function main(argv: string[], prog = 'pmlogfs mount'): Promise<numb
     if (e instanceof MountOptionError) return fail(prog, e.message, EXIT_USAGE);
     throw e;
   }
-  if (!inv.foreground) return background(prog, inv);
+  if (!inv.foreground) {
+    // The server's own warning goes to its log (or nowhere): say it here too.
+    if ((settings.forcePmem || process.env.PMLOGFS_FORCE_PMEM === '1') && !settings.readOnly) {
+      process.stderr.write(`${prog}: WARNING: forcepmem: a plain-file image is treated as PM; its data is NOT durable across a power loss or OS crash\n`);
+    }
+    return background(prog, inv, settings.logFile);
+  }
   return foreground(prog, inv, settings);
 }
 
@@ -144,10 +151,20 @@ async function foreground(prog: string, inv: Invocation, settings: import('../..
 }
 
 /** Starts the foreground server detached and waits for its verdict on fd 3. */
-function background(prog: string, inv: Invocation): Promise<number> {
+function background(prog: string, inv: Invocation, logFile: string | undefined): Promise<number> {
   return new Promise((resolve) => {
     const args = [__filename.replace(/\.ts$/, '.js'), '-f', '--notify-fd', '3', ...daemonArgs(inv)];
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: '/' });
+    let log: number | 'ignore' = 'ignore';
+    if (logFile !== undefined) {
+      try {
+        log = fs.openSync(path.resolve(logFile), 'a');
+      } catch (e) {
+        resolve(fail(prog, `cannot open the log file ${logFile}: ${(e as Error).message}`, EXIT_USAGE));
+        return;
+      }
+    }
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', log, 'pipe'], cwd: '/' });
+    if (typeof log === 'number') fs.closeSync(log);
     let text = '';
     let settled = false;
     const finish = (code: number, message?: string): void => {
