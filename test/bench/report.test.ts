@@ -83,6 +83,13 @@ describe('table', () => {
     // Rows nobody measured are left out.
     expect(md.some((l) => l.startsWith('| rename '))).toBe(false);
   });
+  it('marks figures whose rounds differ by more than 2×', () => {
+    const r = result();
+    r.rounds = { ext4: [{ create_ops_s: 10000 }, { create_ops_s: 20000 }, { create_ops_s: 25000 }], cfuse: [{ create_ops_s: 9000 }, { create_ops_s: 10000 }] };
+    const row = tableMarkdown(r).split('\n').find((l) => l.startsWith('| create '))!;
+    expect(row).toContain('| 20,000† |');
+    expect(row).toContain('| 10,000 |');
+  });
   it('falls back to cfuse as the subject without pmlogfs', () => {
     const r = result();
     delete r.figures.pmlogfs;

@@ -114,6 +114,14 @@ export function headerMarkdown(result: BenchResult): string {
   return lines.join('\n');
 }
 
+/** True when the rounds of a figure differ by more than a factor `limit` (max/min). */
+export function unsteady(result: BenchResult, target: TargetName, id: string, limit = 2): boolean {
+  const vs = (result.rounds?.[target] ?? []).map((r) => r[id]).filter((v): v is number => v !== undefined && v > 0);
+  return vs.length >= 2 && Math.max(...vs) / Math.min(...vs) > limit;
+}
+
+export const UNSTEADY_MARK = '†';
+
 export function tableMarkdown(result: BenchResult): string {
   const targets = targetsOf(result);
   const subject = subjectOf(result);
@@ -124,7 +132,11 @@ export function tableMarkdown(result: BenchResult): string {
   for (const metric of result.metrics) {
     const values = targets.map((t) => result.figures[t]?.[metric.id]);
     if (values.every((v) => v === undefined)) continue;
-    const cells = [metric.label, metric.unit, ...values.map(formatValue)];
+    const cells = [
+      metric.label,
+      metric.unit,
+      ...values.map((v, i) => formatValue(v) + (v !== undefined && unsteady(result, targets[i], metric.id) ? UNSTEADY_MARK : '')),
+    ];
     if (subject) {
       const s = result.figures[subject]?.[metric.id];
       cells.push(...bases.map((b) => formatRatio(relativeSpeed(metric, s, result.figures[b]?.[metric.id]))));
@@ -148,6 +160,13 @@ export function reportMarkdown(result: BenchResult, chartFile: string | null): s
     );
   }
   parts.push(tableMarkdown(result), '');
+  if (result.options.repeat > 1) {
+    parts.push(
+      `${UNSTEADY_MARK} its ${result.options.repeat} rounds differ by more than 2× (max/min; every round is in the JSON record): ` +
+        'read it as a range, not a figure.',
+      '',
+    );
+  }
   if (chartFile) parts.push(`![ratios](${chartFile})`, '');
   if (subject === 'pmlogfs') {
     parts.push(`Goals of issue 9, judged on ${subject}:`, '');
