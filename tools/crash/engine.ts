@@ -7,7 +7,7 @@
  * A failed op (FsError) must leave the tree unchanged, so its only legal state is the pre-state.
  */
 import { ShadowRegion } from '../../src/pmem/shadow-region';
-import { Explorer, ExploreOptions, LINE_BYTES } from './explorer';
+import { Explorer, ExploreOptions, LINE_BYTES, spaceOf } from './explorer';
 import { applyOp, describeOp, OpContext, releaseAll } from './ops';
 import { compareSnapshots, snapshotTree, TreeSnapshot } from './snapshot';
 import { RunStats, Violation } from './stats';
@@ -85,8 +85,21 @@ class WorkloadRun {
       pre = post;
     }
     releaseAll(this.fs, this.ctx);
+    const space = spaceOf(this.fs);
     this.fs.unmount();
     this.checkDurable('unmount', this.w.steps.length, 'unmount');
+    this.checkCleanRemount(pre, space);
+  }
+
+  /** The final state survives a clean unmount + mount: same tree, same free space. */
+  private checkCleanRemount(last: TreeSnapshot, space: string): void {
+    const n = this.w.steps.length;
+    const fs = this.target.mount(this.region, this.opts.faults);
+    const diff = compareSnapshots(last, snapshotTree(fs, { times: this.opts.times }));
+    if (diff) this.violation('remount', { kind: 'remount', step: n, op: 'clean unmount + mount', detail: diff });
+    const space2 = spaceOf(fs);
+    if (space2 !== space) this.violation('remount', { kind: 'remount', step: n, op: 'clean unmount + mount', detail: `free space ${space} -> ${space2}` });
+    fs.unmount();
   }
 
   /** Runs one step; returns the post-state, or null when the op threw (the workload stops). */

@@ -54,6 +54,12 @@ export interface Problem {
   detail: string;
 }
 
+/** Free blocks and inodes as one comparable string (the allocator must survive unmount + mount). */
+export function spaceOf(fs: MountedFs): string {
+  const st = fs.statfs();
+  return `blocksFree=${st.blocksFree} filesFree=${st.filesFree} files=${st.files}`;
+}
+
 const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 export class Explorer {
@@ -174,6 +180,7 @@ export class Explorer {
     }
     if (this.opts.leakCheck) this.leakCheck(fs, snap, fence, s);
     const afterUse = this.opts.usability ? this.stats.time('usability', () => this.usability(fs, snap, fence, s)) : snap;
+    const space = spaceOf(fs);
     this.stats.time('unmount', () => fs.unmount());
     const fsckProblems = this.stats.time('fsck', () => this.target.fsck(region));
     if (fsckProblems.length > 0) this.problem('fsck', fence, s, fsckProblems.slice(0, 5).join(' | '));
@@ -181,6 +188,8 @@ export class Explorer {
     const snap2 = this.stats.time('snapshot', () => snapshotTree(again, { times: this.opts.times }));
     const diff = compareSnapshots(afterUse, snap2);
     if (diff) this.problem('remount', fence, s, diff);
+    const space2 = spaceOf(again);
+    if (space2 !== space) this.problem('remount', fence, s, `free space changed across unmount + mount: ${space} -> ${space2}`);
     again.unmount();
   }
 
