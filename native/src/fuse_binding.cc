@@ -10,13 +10,18 @@
 // to the JavaScript handler, which calls the core and replies inline. The JS loop never blocks:
 // reads of the device never wait, and the core's calls are synchronous and short. A drain serves
 // at most kMaxPerWakeup requests before yielding so timers and signals still run (the poll is
-// level-triggered and fires again at once).
+// level-triggered and fires again at once). After the device runs dry it keeps polling for
+// spin_us (default 50 µs, `-o spin_us=`) before sleeping: on an idle (virtual) CPU an epoll
+// wake-up costs ~100 µs, and a synchronous caller's next request usually comes within that time
+// (4 KiB write+fsync p50, do-nothing file system, quiet 2-vCPU VM: 141 µs without, 48 µs with).
 //
-// Exports: fuseMount(mountpoint, options, maxWrite, writebackCache, handler, onExit),
+// Exports: fuseMount(mountpoint, options, maxWrite, writebackCache, handler, onExit, spinMicros),
 // fuseUnmount(), fuseScratch() (the shared Float64Array), fuse_ops codes, and fuseReply*.
 // One mount per process.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -32,6 +37,12 @@ napi_ref g_scratch_ref = nullptr;
 namespace {
 
 constexpr int kMaxPerWakeup = 256;
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 Session* g_session = nullptr;  // live session, or null
 napi_ref g_resource = nullptr;  // async resource object for the callback scope
@@ -74,10 +85,22 @@ void OnReadable(uv_poll_t* h, int status, int) {
   if (status < 0) {
     Ended(s);
   } else {
+    int64_t deadline = 0;  // spinning: until when (0: not yet)
     for (int i = 0; i < kMaxPerWakeup && !s->exited; i++) {
       int res = fuse_session_receive_buf(s->se, &s->buf);
       if (res == -EINTR) continue;
-      if (res == -EAGAIN) break;
+      if (res == -EAGAIN) {
+        // Nothing pending. Waking this thread from epoll costs far more than a request on an
+        // idle (virtual) CPU, and a synchronous caller sends its next request microseconds after
+        // our reply: keep polling for spin_us before going back to sleep (bounded; 0 = off).
+        if (s->spin_us == 0) break;
+        int64_t now = NowNs();
+        if (deadline == 0) deadline = now + int64_t(s->spin_us) * 1000;
+        if (now >= deadline) break;
+        i--;  // a spin is not a request
+        continue;
+      }
+      deadline = 0;
       if (res <= 0 || fuse_session_exited(s->se)) {  // 0: the kernel ended the session (umount)
         Ended(s);
         break;
@@ -126,11 +149,11 @@ void DestroySession(Session* s) {
   s->handler = s->on_exit = nullptr;
 }
 
-// fuseMount(mountpoint, options, maxWrite, writebackCache, handler, onExit)
+// fuseMount(mountpoint, options, maxWrite, writebackCache, handler, onExit, spinMicros)
 //   options: the libfuse -o string (allow_other,default_permissions,fsname=...,subtype=...,ro).
 napi_value Mount(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  FuseArgs(env, info, 6, argv);
+  napi_value argv[7];
+  FuseArgs(env, info, 7, argv);
   if (g_session != nullptr) {
     FuseThrow(env, "EBUSY", "fuseMount: this process already serves a mount");
     return nullptr;
@@ -147,6 +170,8 @@ napi_value Mount(napi_env env, napi_callback_info info) {
   s->mountpoint = mnt;
   if (maxWrite >= 4096 && maxWrite <= (1 << 20)) s->max_write = static_cast<unsigned>(maxWrite);
   s->writeback_cache = wb;
+  double spin = 0;
+  if (napi_get_value_double(env, argv[6], &spin) == napi_ok && spin > 0 && spin <= 10000) s->spin_us = unsigned(spin);
   napi_create_reference(env, argv[4], 1, &s->handler);
   napi_create_reference(env, argv[5], 1, &s->on_exit);
 

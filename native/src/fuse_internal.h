@@ -58,6 +58,7 @@ struct Session {
   std::string mountpoint;
   unsigned max_write = 1u << 20;
   bool writeback_cache = false;
+  unsigned spin_us = 0;         // keep polling this long after the device runs dry (0 = off)
   // Requests handed to JavaScript and not yet answered (guards against bogus or double replies).
   std::unordered_set<fuse_req_t> outstanding;
   // Write requests answered later than their handler call: their payload buffer, freed at reply.

@@ -43,7 +43,8 @@ export const OPEN_KEEP_CACHE = 2;
 export type Handler = (op: number, req: number, a: any, b: any, c: any, d: any, e: any) => void;
 
 export interface FuseNative {
-  fuseMount(mountpoint: string, options: string, maxWrite: number, writebackCache: boolean, handler: Handler, onExit: () => void): void;
+  /** spinMicros: keep polling the device this long after it runs dry before sleeping (0 = off). */
+  fuseMount(mountpoint: string, options: string, maxWrite: number, writebackCache: boolean, handler: Handler, onExit: () => void, spinMicros?: number): void;
   fuseUnmount(): void;
   fuseScratch(): Float64Array;
   fuseReplyErr(req: number, errno: number): void;

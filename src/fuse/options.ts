@@ -26,6 +26,8 @@ export interface MountSettings {
   atime: 'relatime' | 'strictatime' | 'noatime';
   /** A background server appends its messages (unexpected errors) here; default: discarded. */
   logFile: string | undefined;
+  /** Keep polling the FUSE device this many µs after it runs dry before sleeping (0 = off). */
+  spinMicros: number;
 }
 
 export class MountOptionError extends Error {
@@ -38,11 +40,12 @@ export class MountOptionError extends Error {
 const KERNEL_FLAGS = new Set(['nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'nodiratime', 'dirsync', 'sync', 'async']);
 const IGNORED = new Set(['defaults', 'auto', 'noauto', 'user', 'nouser', 'users', 'owner', 'group', '_netdev', 'nofail', 'rw', 'default_permissions', 'loop']);
 const MAX_WRITE = 1 << 20;
+const DEFAULT_SPIN_US = Number(process.env.PMLOGFS_SPIN_US ?? 50);
 
 export function defaultSettings(isRoot = process.getuid?.() === 0): MountSettings {
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
-    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined,
+    attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined, spinMicros: DEFAULT_SPIN_US,
   };
 }
 
@@ -87,6 +90,12 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
       return;
     case 'entry_timeout': s.entryTimeoutS = seconds(); return;
     case 'attr_timeout': s.attrTimeoutS = seconds(); return;
+    case 'spin_us': {
+      const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
+      if (!(n >= 0 && n <= 10000)) throw new MountOptionError(`mount option 'spin_us' needs 0..10000 microseconds, got '${opt}'`);
+      s.spinMicros = n;
+      return;
+    }
     case 'log':
       if (!val || val.includes(',')) throw new MountOptionError(`mount option 'log' needs a file name, got '${opt}'`);
       s.logFile = val;

@@ -41,7 +41,7 @@ export function serve(fs: FileSystemApi, mountpoint: string, settings: MountSett
     // The kernel ended the session (umount from outside): clean up on the next tick, outside the
     // native drain loop.
     setImmediate(onEnded);
-  });
+  }, settings.spinMicros);
   return { adapter, stop };
 }
 

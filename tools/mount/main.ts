@@ -34,6 +34,7 @@ options:
        fsname=NAME           the source shown by df/mount (default DEVICE)
        forcepmem             treat a plain file as PM (fast; NOT durable across power loss)
        log=FILE              the background server appends its messages to FILE
+       spin_us=N             poll N µs for the next request before sleeping (default 50; 0 off)
        nosuid,nodev,noexec,noatime,...  passed to the kernel
   -h, --help           show this help
 `;
