@@ -14,8 +14,8 @@ describe('mount options', () => {
   });
 
   it('pmlogfs options, kernel flags, later lists win', () => {
-    const s = parseMountOptions(['ro,noatime,nosuid,nodev,entry_timeout=2.5,attr_timeout=0', 'max_write=128k,writeback_cache,fsname=pm,log=/tmp/x.log,rw'], true);
-    expect(s).toMatchObject({ readOnly: false, atime: 'noatime', entryTimeoutS: 2.5, attrTimeoutS: 0, maxWriteBytes: 131072, writebackCache: true, fsname: 'pm', logFile: '/tmp/x.log' });
+    const s = parseMountOptions(['ro,noatime,nosuid,nodev,entry_timeout=2.5,attr_timeout=0', 'max_write=128k,writeback_cache,fsname=pm,log=/tmp/x.log,rw,spin_us=0'], true);
+    expect(s).toMatchObject({ spinMicros: 0, readOnly: false, atime: 'noatime', entryTimeoutS: 2.5, attrTimeoutS: 0, maxWriteBytes: 131072, writebackCache: true, fsname: 'pm', logFile: '/tmp/x.log' });
     expect(fuseOptionString(s, '/img')).toBe('default_permissions,fsname=pm,subtype=pmlogfs,allow_other,noatime,nosuid,nodev');
     expect(fuseOptionString(parseMountOptions(['ro,noallow_other'], true), '/a,b')).toBe('default_permissions,fsname=/a\\,b,subtype=pmlogfs,ro');
   });
@@ -32,6 +32,7 @@ describe('mount options', () => {
       ['ro=1', /'ro' takes no value/],
       ['subtype=ext4', /subtype.*must be pmlogfs/],
       ['log=', /'log' needs a file name/],
+      ['spin_us=-1', /spin_us.*0\.\.10000/],
     ] as const) {
       expect(() => parseMountOptions([opt], true)).toThrow(MountOptionError);
       expect(() => parseMountOptions([opt], true)).toThrow(msg);
