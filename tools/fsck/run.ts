@@ -1,0 +1,108 @@
+/**
+ * The body of fsck.pmlogfs once the command line is parsed: refuse what is not a checkable
+ * image (exit 8, one line), lock, map, run `checkFileSystem`, print, and compute the exit status.
+ *
+ * Layer: fronts (tools/fsck). PM only through the Region from tools/cli/region. Invariants: the
+ * lock is taken before the image is read; -n maps read-only; the lock and mapping are released
+ * on every path.
+ */
+import { BLOCK_SIZE } from '../../fs-layout';
+import { hasPmlogfsMagic, readSuperblock } from '../../src/core/superblock';
+import { checkFileSystem, type FsckProblem, type FsckReport } from '../../src/fsck';
+import { CliError } from '../cli/errors';
+import { toJson } from '../cli/output';
+import { Progress } from '../cli/progress';
+import { lockImageExclusive, openImage } from '../cli/region';
+import { inspectTarget } from '../cli/target';
+
+const OPERATIONAL = 8;
+
+export interface RunFsckOptions {
+  repair: 'none' | 'safe' | 'all';
+  force: boolean;
+  verbose: boolean;
+  json: boolean;
+  prog: string;
+}
+
+function fail(msg: string): never {
+  throw new CliError(msg, OPERATIONAL);
+}
+
+export function runFsck(path: string, o: RunFsckOptions): number {
+  const t = inspectTarget(path);
+  switch (t.kind) {
+    case 'missing': fail(`${path}: no such file or directory`);
+    case 'directory': fail(`${path} is a directory, not a pmlogfs image or device`);
+    case 'blockdev': fail(`${path} is a block device; pmlogfs lives on device-DAX devices and files`);
+    case 'other': fail(`${path} is neither a regular file nor a device`);
+    default: break;
+  }
+  if (t.kind === 'file' && t.sizeBytes < 2 * BLOCK_SIZE) {
+    fail(`${path} is ${t.sizeBytes === 0 ? 'empty' : `only ${t.sizeBytes} bytes`}: too small to be a pmlogfs image`);
+  }
+  let lock;
+  try {
+    lock = lockImageExclusive(path);
+  } catch (e) {
+    fail((e as Error).message.replace('; nothing was changed', '; refusing to check it'));
+  }
+  try {
+    let region;
+    try {
+      region = openImage(path, { readOnly: o.repair === 'none' });
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    try {
+      if (!hasPmlogfsMagic(region)) fail(`${path} is not a pmlogfs image (no pmlogfs magic in either superblock copy)`);
+      if (o.repair === 'safe' && !o.force) {
+        try {
+          const r = readSuperblock(region);
+          if (r.state.clean && !r.state.errors && !r.primaryProblem && !r.replicaProblem) {
+            if (o.json) process.stdout.write(toJson({ device: path, skipped: 'clean', exitCode: 0 }));
+            else process.stdout.write(`${path}: clean (use -f to check anyway)\n`);
+            return 0;
+          }
+        } catch {
+          /* not clean: fall through to the full check */
+        }
+      }
+      const bar = new Progress(process.stderr, 'Checking', 100, o.json);
+      const report = checkFileSystem(region, { repair: o.repair, progress: (_p, done) => bar.update(Math.floor(done * 100)) });
+      bar.finish();
+      const code = exitCode(report);
+      if (o.json) process.stdout.write(toJson({ device: path, exitCode: code, ...report }));
+      else process.stdout.write(render(path, report, o.verbose));
+      return code;
+    } finally {
+      region.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+export function exitCode(r: FsckReport): number {
+  return (r.changed ? 1 : 0) | (r.clean ? 0 : 4);
+}
+
+function line(p: FsckProblem): string {
+  const tag = p.fixed ? 'fixed' : p.severity;
+  return `${tag}: ${p.structure} (offset ${p.offset}): ${p.message} [${p.code}]`;
+}
+
+export function render(path: string, r: FsckReport, verbose: boolean): string {
+  const out: string[] = [];
+  for (const p of r.problems) if (verbose || p.severity !== 'note' || p.fixed) out.push(line(p));
+  if (verbose) {
+    out.push(`mode ${r.mode}: ${r.stats.inodes} live inodes, ${r.stats.directories} directories reached, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks used`);
+  }
+  const errs = r.problems.filter((p) => !p.fixed && p.severity !== 'note').length;
+  const fixed = r.problems.filter((p) => p.fixed).length;
+  let summary = `${path}: ${r.clean ? 'clean' : `${errs} problem${errs === 1 ? '' : 's'} left`}`;
+  if (fixed) summary += `, ${fixed} fixed`;
+  summary += `, ${r.stats.inodes} inodes, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks`;
+  out.push(summary);
+  return out.join('\n') + '\n';
+}
