@@ -68,6 +68,6 @@ describe('freeBeforeCommit', () => {
 
 describe('inPlaceUpdate', () => {
   it('a dentry or link count made live outside the journal shows a half-done link/unlink', () => {
-    expectCaught(['link/across-dirs', 'unlink/hard-linked'], { inPlaceUpdate: true }, ['state', 'leak']);
+    expectCaught(['link/across-dirs', 'unlink/hard-linked'], { inPlaceUpdate: true }, ['state', 'leak', 'fsck']);
   });
 });
