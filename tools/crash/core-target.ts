@@ -1,16 +1,15 @@
 /**
  * The crash harness's view of the real core: format with `formatRegion`, mount with
  * `FileSystem.mount` (recovery included) and the test-only fault switches, name offsets with
- * fs-layout (./describe-offset), and check with fsck.
+ * fs-layout (./describe-offset), and check with fsck (src/fsck `checkFileSystem`, no repair:
+ * its errors and warnings, not its notes, are the harness's fsck violations).
  *
  * Layer: tools/crash. The only file of the harness that imports the core's implementation.
  * Times come from a deterministic counter clock so runs are reproducible.
- *
- * TODO(issue 6, fsck): `fsck` is a no-op returning [] until src/fsck lands with
- * `checkFileSystem(region, { repair: 'none' })`; then return its problems here.
  */
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
+import { checkFileSystem } from '../../src/fsck';
 import type { Region } from '../../src/pmem/region';
 import { describeLine, isDataOffset } from './describe-offset';
 import { CrashTarget, FaultSet, MountedFs } from './target';
@@ -30,8 +29,10 @@ export function makeCoreTarget(regionBytes = CRASH_REGION_BYTES): CrashTarget {
     mount(region: Region, faults: FaultSet): MountedFs {
       return FileSystem.mount(region, { faults, clock });
     },
-    fsck(_region: Region): string[] {
-      return []; // TODO(issue 6): checkFileSystem(region, { repair: 'none' }) once src/fsck exists
+    fsck(region: Region): string[] {
+      return checkFileSystem(region, { repair: 'none' }).problems
+        .filter((p) => p.severity !== 'note')
+        .map((p) => `${p.code}: ${p.structure} (offset ${p.offset}): ${p.message}`);
     },
     describeOffset: (region, off) => describeLine(region, off),
     isDataOffset,
