@@ -7,6 +7,7 @@
  * Layer: core. Pure DRAM. Block numbers are region block numbers.
  */
 import { FsError } from './errors';
+import { usableBlocks, type SpaceClass } from './space-reserve';
 
 export interface BlockExtent { start: number; count: number }
 
@@ -22,19 +23,24 @@ export class OpAllocations {
   private readonly taken: BlockExtent[] = [];
   private readonly toRelease: BlockExtent[] = [];
 
-  constructor(private readonly alloc: BlockAllocator) {}
+  /**
+   * `reserve`: blocks this operation may not take unless `cls` is a space-freeing one
+   * (src/core/space-reserve.ts).
+   */
+  constructor(private readonly alloc: BlockAllocator, private readonly reserve = 0,
+    private readonly cls: SpaceClass = { mayUseReserve: false }) {}
 
   /** `count` blocks, as extents. */
   take(count: number): BlockExtent[] {
-    if (count > this.alloc.freeBlocks()) throw new FsError('ENOSPC', `need ${count} blocks, ${this.alloc.freeBlocks()} free`);
+    if (count > this.freeBlocks()) throw new FsError('ENOSPC', `need ${count} blocks, ${this.freeBlocks()} usable`);
     const ex = this.alloc.alloc(count);
     this.taken.push(...ex);
     return ex;
   }
 
-  /** Blocks the allocator has free now. */
+  /** Blocks this operation may still take (the allocator's free blocks less any reserve it may not use). */
   freeBlocks(): number {
-    return this.alloc.freeBlocks();
+    return usableBlocks(this.alloc.freeBlocks(), this.reserve, this.cls);
   }
 
   /** One block. */
@@ -47,7 +53,7 @@ export class OpAllocations {
    * inode-table or orphan block): not given back if the operation later fails.
    */
   takeLinked(): number {
-    if (this.alloc.freeBlocks() < 1) throw new FsError('ENOSPC', 'no free block');
+    if (this.freeBlocks() < 1) throw new FsError('ENOSPC', 'no usable free block');
     return this.alloc.alloc(1)[0].start;
   }
 

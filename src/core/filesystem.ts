@@ -39,6 +39,7 @@ import { Journal } from './journal';
 import { Op, type OpContext } from './op';
 import type { OrphanList } from './orphans';
 import { type IndexFactories, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
+import { FREEING, ORDINARY, reserveBlocks, type SpaceClass } from './space-reserve';
 import { readSuperblock, type SuperblockInfo, type SuperblockRead, writeSuperblockState } from './superblock';
 
 export interface MountOptions {
@@ -115,7 +116,10 @@ export class FileSystem implements FileSystemApi {
     this.orphans = scan.orphans;
     this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
     this.inoAlloc = makeInoAllocator(this.table.capacity, this.inodes.keys());
-    this.ctx = { region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults };
+    this.ctx = {
+      region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults,
+      reserveBlocks: reserveBlocks(read.sb.replicaBlock - read.sb.dataStartBlock),
+    };
     if (opts.strict) this.ctx.verify = (changed) => this.verify(changed);
     const freed = this.cleanOrphans();
     this.mountReport = { superblock: read, journalRolledBack: rolledBack, orphansFreed: freed };
@@ -150,9 +154,10 @@ export class FileSystem implements FileSystemApi {
   private checkMounted(): void {
     if (!this.mounted) err('EIO', 'file system is not mounted');
   }
-  private run<T>(build: (op: Op) => T): T {
+  /** One operation; `cls` FREEING (unlink, rmdir, rename, shrinking truncate, …) may use the block reserve. */
+  private run<T>(build: (op: Op) => T, cls: SpaceClass = ORDINARY): T {
     this.checkMounted();
-    return Op.run(this.ctx, this.clock(), build);
+    return Op.run(this.ctx, this.clock(), build, cls);
   }
   private get(ino: Ino): InodeInfo {
     this.checkMounted();
@@ -290,13 +295,13 @@ export class FileSystem implements FileSystemApi {
       const n = this.inodes.get(ino);
       if (n && n.nlink === 0) {
         n.orphanSlot = slot;
-        Op.run(this.ctx, this.clock(), (op) => this.stageFree(op, n));
+        Op.run(this.ctx, this.clock(), (op) => this.stageFree(op, n), FREEING);
         freed++;
       } else {
         Op.run(this.ctx, this.clock(), (op) => {
           op.word(slot, 0n);
           op.after(() => this.orphans.vacate(slot));
-        });
+        }, FREEING);
       }
     }
     return freed;
@@ -376,7 +381,7 @@ export class FileSystem implements FileSystemApi {
     this.run((op) => {
       this.removeEntry(op, d, name, e);
       this.dropLink(op, n, false);
-    });
+    }, FREEING);
   }
 
   rmdir(parent: Ino, name: Buffer): void {
@@ -390,7 +395,7 @@ export class FileSystem implements FileSystemApi {
     const n = this.get(e.ino);
     if (!n.dir) err('ENOTDIR', 'rmdir of a non-directory');
     if (n.dir.size > 0) err('ENOTEMPTY', 'directory not empty');
-    this.run((op) => this.stageRemoveDir(op, d, name, e, n));
+    this.run((op) => this.stageRemoveDir(op, d, name, e, n), FREEING);
   }
 
   private stageRemoveDir(op: Op, d: InodeInfo, name: Buffer, e: { ino: number; type: number; cookie: number }, n: InodeInfo): void {
@@ -451,7 +456,7 @@ export class FileSystem implements FileSystemApi {
       }
       if (ndLinks !== nd.nlink) op.add(nd, { type: ET.LINK_CHANGE, nlink: ndLinks, ctimeNs: op.now });
       op.add(on, setattrEntry(SA.CTIME, { ctimeNs: op.now }));
-    });
+    }, FREEING);
   }
 
   private exchange(od: InodeInfo, name: Buffer, oe: { ino: number; type: number; cookie: number }, on: InodeInfo,
@@ -477,7 +482,7 @@ export class FileSystem implements FileSystemApi {
       }
       op.add(on, setattrEntry(SA.CTIME, { ctimeNs: t }));
       op.add(nn, setattrEntry(SA.CTIME, { ctimeNs: t }));
-    });
+    }, FREEING);
   }
 
   // ---- attributes ------------------------------------------------------------------------
@@ -504,7 +509,7 @@ export class FileSystem implements FileSystemApi {
       if (c.atime !== undefined) { mask |= SA.ATIME; v.atimeNs = at(c.atime); }
       if (c.mtime !== undefined) { mask |= SA.MTIME; v.mtimeNs = at(c.mtime); }
       op.add(n, setattrEntry(mask, v));
-    });
+    }, c.size !== undefined && c.size < n.size ? FREEING : ORDINARY);
     return this.attrOf(n);
   }
 
@@ -518,7 +523,7 @@ export class FileSystem implements FileSystemApi {
     const n = this.get(ino);
     if (n.openCount <= 0) err('EINVAL', `release of inode ${ino} without a reference`);
     if (n.openCount === 1 && n.nlink === 0) {
-      this.run((op) => this.stageFree(op, n));
+      this.run((op) => this.stageFree(op, n), FREEING);
       n.openCount = 0;
       return;
     }
@@ -605,8 +610,9 @@ export class FileSystem implements FileSystemApi {
     this.checkMounted();
     const total = this.sb.replicaBlock - this.sb.dataStartBlock;
     const free = this.allocator.freeBlocks();
-    const files = this.inodes.size + this.inoAlloc.freeCount + free * 31;
-    return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: free, files, filesFree: files - this.inodes.size, nameMax: NAME_MAX };
+    const avail = Math.max(0, free - this.ctx.reserveBlocks); // the reserve is for space-freeing operations only
+    const files = this.inodes.size + this.inoAlloc.freeCount + avail * 31;
+    return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: avail, files, filesFree: files - this.inodes.size, nameMax: NAME_MAX };
   }
 
   // ---- xattrs ----------------------------------------------------------------------------
@@ -656,7 +662,7 @@ export class FileSystem implements FileSystemApi {
     const n = this.get(ino);
     this.checkXattrName(name);
     if (!n.xattrs.has(xattrKey(name))) err('ENODATA', `no xattr ${name.toString()}`);
-    this.run((op) => op.add(n, { type: ET.XATTR_REMOVE, name: Buffer.from(name), ctimeNs: op.now }));
+    this.run((op) => op.add(n, { type: ET.XATTR_REMOVE, name: Buffer.from(name), ctimeNs: op.now }), FREEING);
   }
 
   fsync(ino: Ino): void {

@@ -17,6 +17,7 @@ import { ET, INODE } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import { OpAllocations, type BlockAllocator } from './block-source';
 import type { CoreFaults } from './faults';
+import { ORDINARY, type SpaceClass } from './space-reserve';
 import type { InodeFixed } from './inode-codec';
 import { applyEntry, type InodeInfo } from './inode-info';
 import type { InodeTable } from './inode-table';
@@ -30,6 +31,8 @@ export interface OpContext {
   journal: Journal;
   table: InodeTable;
   faults: CoreFaults;
+  /** Blocks only space-freeing operations may take (src/core/space-reserve.ts). */
+  reserveBlocks: number;
   /** Strict mode: called after every commit with the inodes it changed (expensive checks). */
   verify?: (changed: InodeInfo[]) => void;
 }
@@ -42,8 +45,8 @@ export class Op {
   private readonly afterCommit: Array<() => void> = [];
   private readonly onAbort: Array<() => void> = [];
 
-  constructor(private readonly ctx: OpContext, readonly now: bigint) {
-    this.alloc = new OpAllocations(ctx.allocator);
+  constructor(private readonly ctx: OpContext, readonly now: bigint, cls: SpaceClass = ORDINARY) {
+    this.alloc = new OpAllocations(ctx.allocator, ctx.reserveBlocks, cls);
   }
 
   /** Stage `e` for `info`'s log. */
@@ -71,9 +74,12 @@ export class Op {
     this.onAbort.push(fn);
   }
 
-  /** Run `build` then commit; on a throw before the commit, give everything back and rethrow. */
-  static run<T>(ctx: OpContext, now: bigint, build: (op: Op) => T): T {
-    const op = new Op(ctx, now);
+  /**
+   * Run `build` then commit; on a throw before the commit, give everything back and rethrow.
+   * `cls` FREEING lets the operation use the block reserve (space-freeing operations only).
+   */
+  static run<T>(ctx: OpContext, now: bigint, build: (op: Op) => T, cls: SpaceClass = ORDINARY): T {
+    const op = new Op(ctx, now, cls);
     let committed = false;
     try {
       const result = build(op);
