@@ -4,11 +4,14 @@
 // missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
 // what mount fixes (an orphan after a crash) with exit 1 and a second -n run exits 0. The library
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
+// A sector-mode image is checked by the BTT checker (a bit flip in its info block exits 4).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENTRY_HEADER_SIZE, SB } from '../../fs-layout';
+import { main as mkfs } from '../../mkfs/main';
+import { readSuperblock } from '../../src/core/superblock';
 import { checkFileSystem } from '../../src/fsck';
 import { lockImage } from '../../src/pmem/image-lock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
@@ -94,6 +97,21 @@ describe('fsck.pmlogfs', () => {
     expect(r.code).toBe(0); // an orphan and a dirty state are notes: mount handles them
     expect(r.stdout).toMatch(/note: .*\[orphan\]/);
     expect(fs.readFileSync(p).equals(before)).toBe(true);
+  });
+});
+
+describe('sector mode', () => {
+  it('a formatted sector-mode image is clean; a bad BTT info block exits 4 via checkBtt', async () => {
+    const p = path.join(dir, 'sector.img');
+    expect((await runInProcess(mkfs, ['-q', '-s', '16M', '-m', 'sector', p])).code).toBe(0);
+    const img = fs.readFileSync(p);
+    const ok = await runInProcess(fsck, [file(img)]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/clean \(sector mode, BTT\)/);
+    const bttOffset = readSuperblock(MemoryRegion.fromImage(img)).sb.btt!.offset;
+    const bad = await runInProcess(fsck, [file(flipBit(img, bttOffset + 40, 2))]);
+    expect(bad.code).toBe(4);
+    expect(bad.stdout).toMatch(/BTT arena 0.*\[btt-/);
   });
 });
 

@@ -95,14 +95,16 @@ function line(p: FsckProblem): string {
 export function render(path: string, r: FsckReport, verbose: boolean): string {
   const out: string[] = [];
   for (const p of r.problems) if (verbose || p.severity !== 'note' || p.fixed) out.push(line(p));
-  if (verbose) {
+  if (verbose && r.mode === 'sector') out.push('mode sector: the BTT (arenas, map, flog) was checked');
+  else if (verbose) {
     out.push(`mode ${r.mode}: ${r.stats.inodes} live inodes, ${r.stats.directories} directories reached, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks used`);
   }
   const errs = r.problems.filter((p) => !p.fixed && p.severity !== 'note').length;
   const fixed = r.problems.filter((p) => p.fixed).length;
   let summary = `${path}: ${r.clean ? 'clean' : `${errs} problem${errs === 1 ? '' : 's'} left`}`;
   if (fixed) summary += `, ${fixed} fixed`;
-  summary += `, ${r.stats.inodes} inodes, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks`;
+  if (r.mode === 'fs') summary += `, ${r.stats.inodes} inodes, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks`;
+  else if (r.mode === 'sector') summary += ' (sector mode, BTT)';
   out.push(summary);
   return out.join('\n') + '\n';
 }
