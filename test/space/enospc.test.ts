@@ -3,11 +3,14 @@
 // equal before and after). On the full file system unlink, rmdir, truncate to 0 and rename (with
 // and without a target) succeed — they may use the small block reserve (src/core/space-reserve.ts)
 // that every other allocation leaves alone; after deleting, writes succeed again; a remount shows
-// the same tree and the same statfs free counts.
+// the same tree and the same statfs free counts. The last test mirrors every call that succeeds
+// in ModelFs (test/support/model-fs.ts) and compares the whole tree with the model after each step.
 import { describe, expect, it } from 'vitest';
-import { S_IFREG } from '../../src/core/api';
+import { S_IFREG, type FileSystemApi } from '../../src/core/api';
 import { FsError } from '../../src/core/errors';
 import type { FileSystem } from '../../src/core/filesystem';
+import { CORE_LIMITS } from '../../src/core/filesystem';
+import { ModelFs } from '../support/model-fs';
 import { OWNER, b, makeFs, snapshot, type TestFs } from '../core/helpers';
 
 const SIZE = 3 << 20;
@@ -53,6 +56,37 @@ function freeingWorks(h: TestFs, victims: { file: number; big: string; small: st
   const fs2 = h.remount();
   expect(snapshot(fs2)).toEqual(tree);
   expect(fs2.statfs()).toEqual(sf);
+}
+
+/** The core and ModelFs side by side: calls that succeed on the core are repeated on the model. */
+class Pair {
+  readonly model: ModelFs;
+  private readonly inos = new Map<number, number>([[1, 1]]);
+  constructor(readonly h: TestFs) {
+    this.model = new ModelFs({
+      clock: h.now, atime: 'noatime', maxFileSize: CORE_LIMITS.maxFileSize, symlinkMax: CORE_LIMITS.symlinkMax,
+      xattrNameMax: CORE_LIMITS.xattrNameMax, xattrValueMax: CORE_LIMITS.xattrValueMax, rootMode: 0o755, rootOwner: { uid: 0, gid: 0 },
+    });
+  }
+  /** Run `f` on the core; unless it fails with ENOSPC run it on the model too (same outcome). */
+  do<T>(f: (fs: FileSystemApi, ino: (i: number) => number) => T): T {
+    let r: T;
+    try { r = f(this.h.fs, (i) => i); } catch (e) {
+      if (!(e instanceof FsError)) throw e;
+      if (e.code !== 'ENOSPC') expect(() => f(this.model, (i) => this.inos.get(i)!)).toThrow(e.code);
+      throw e;
+    }
+    const m = f(this.model, (i) => this.inos.get(i)!);
+    const ino = (r as { ino?: number } | undefined)?.ino;
+    if (ino !== undefined) this.inos.set(ino, (m as unknown as { ino: number }).ino);
+    return r;
+  }
+  /** The whole tree equals the model's; returns how many nodes it has. */
+  check(): number {
+    const tree = snapshot(this.h.fs);
+    expect(tree).toEqual(snapshot(this.model as unknown as FileSystem));
+    return tree.length;
+  }
 }
 
 describe('ENOSPC (3 MiB file system)', () => {
@@ -139,5 +173,36 @@ describe('ENOSPC (3 MiB file system)', () => {
     fs.removexattr(big, b('user.b1'));
     expect(fs.listxattr(big)).toHaveLength(nBig - 1);
     freeingWorks(h, { file: victim, big: 'big', small: 'small', dir: 'd' });
+  });
+
+  it('model check after each step: fill with data, inodes, xattrs; free on the full fs; remount', () => {
+    const h = makeFs(SIZE, { memory: true });
+    const p = new Pair(h);
+    const mkfile = (parent: number, name: string) => p.do((fs, m) => fs.mknod(m(parent), b(name), S_IFREG | 0o644, 0, OWNER)).ino;
+    const d = p.do((fs, m) => fs.mkdir(m(1), b('d'), 0o755, OWNER)).ino;
+    const files = [mkfile(1, 'a'), mkfile(d, 'b'), mkfile(1, 'c')];
+    p.check();
+    // data
+    const chunk = Buffer.alloc(96 << 10);
+    expect(fillUntilEnospc((i) => { h.tick(); chunk.fill(i + 1); p.do((fs, m) => fs.write(m(files[i % 3]), (i >> 2) * chunk.length, chunk)); })).toBeGreaterThan(10);
+    p.check();
+    // inodes
+    expect(fillUntilEnospc((i) => { h.tick(); i % 5 ? mkfile(d, `f${i}`) : p.do((fs, m) => fs.mkdir(m(d), b(`g${i}`), 0o700, OWNER)); })).toBeGreaterThan(0);
+    expect(p.check()).toBeGreaterThan(5);
+    // xattrs
+    expect(h.fs.statfs().blocksAvail).toBeLessThanOrEqual(2);
+    fillUntilEnospc((i) => { h.tick(); p.do((fs, m) => fs.setxattr(m(files[i % 3]), b(`user.x${i}`), Buffer.alloc(150, i), 0)); });
+    p.check();
+    // the full fs: freeing operations, each followed by a model check
+    h.tick(); p.do((fs, m) => fs.rename(m(1), b('a'), m(d), b('a2'), 0)); p.check();
+    h.tick(); p.do((fs, m) => fs.rename(m(1), b('c'), m(d), b('f1'), 0)); p.check(); // replaces f1
+    h.tick(); p.do((fs, m) => fs.setattr(m(files[1]), { size: 0 })); p.check();
+    h.tick(); p.do((fs, m) => fs.removexattr(m(files[0]), b('user.x0'))); p.check();
+    h.tick(); p.do((fs, m) => fs.rmdir(m(d), b('g0'))); p.check();
+    h.tick(); p.do((fs, m) => fs.unlink(m(d), b('a2'))); p.check();
+    // room again: a write of new data succeeds
+    h.tick(); p.do((fs, m) => fs.write(m(files[2]), 0, Buffer.alloc(20_000, 0x5a))); p.check();
+    h.remount();
+    expect(p.check()).toBeGreaterThan(5);
   });
 });
