@@ -9,7 +9,7 @@
  * Layer: fsck (above core). Reads PM only through `Region`; all offsets come from fs-layout and
  * the core's codecs. Invariants: never throws on a corrupted image (every CorruptionError becomes
  * a problem); every walk is bounded by the region's block count (the core's walkers are); with
- * repair 'none' the region is never written (the journal is rolled back in a private copy).
+ * repair 'none' the region is never written (a pending journal is rolled back in a private copy).
  * Repair ('safe' or 'all') is limited to what mount itself does (journal rollback, orphans, clean
  * state): when every error found is of that kind, the region is mounted read-write by the core
  * and unmounted cleanly, then checked again.
@@ -150,15 +150,20 @@ function checkInto(region: Region, opts: FsckOptions, probs: Problems, report: F
   }
   if (!read.state.clean) probs.add('not-clean', 'note', 'superblock state', 0, 'not cleanly unmounted (mount recovers)', true);
 
-  // Work on a private copy: rolling the journal back must not touch the checked region.
+  // Read the region itself; only a pending journal makes a private copy to roll back in, so the
+  // checked region is never written (a copy of a region larger than memory is a known limit).
   progress('journal', 0);
-  const copy = MemoryRegion.fromImage(region.read(0, region.sizeBytes));
+  let copy: Region = region;
   const jOff = sb.journalBlock * BLOCK_SIZE;
   try {
-    const st = copy.readBigU64(jOff + JOURNAL.off.state) & 0xffn;
-    if (st === JOURNAL_COMMITTED) probs.add('journal-pending', 'warning', 'journal', jOff, 'an interrupted operation is pending (mount rolls it back)', true);
-    else if (st !== JOURNAL_IDLE) probs.add('journal', 'error', 'journal', jOff, `unknown journal state ${st}`);
-    if (st === JOURNAL_COMMITTED) rollbackJournal(copy, sb.journalBlock);
+    const st = region.readBigU64(jOff + JOURNAL.off.state) & 0xffn;
+    if (st === JOURNAL_COMMITTED) {
+      probs.add('journal-pending', 'warning', 'journal', jOff, 'an interrupted operation is pending (mount rolls it back)', true);
+      copy = MemoryRegion.fromImage(region.read(0, region.sizeBytes));
+      rollbackJournal(copy, sb.journalBlock);
+    } else if (st !== JOURNAL_IDLE) {
+      probs.add('journal', 'error', 'journal', jOff, `unknown journal state ${st}`);
+    }
   } catch (e) {
     probs.corruption('journal', e, 'journal', jOff);
   }

@@ -1,6 +1,6 @@
 // fsck.pmlogfs end to end (in process, on image files): proves a clean populated image exits 0;
 // each of a few corruptions (inode bit flip, log entry bit flip, primary superblock bit flip with
-// the replica used, a zeroed log page) exits 4 naming the problem, never a crash; garbage, a
+// the replica used, journal state bit flip, a zeroed log page) exits 4 naming the problem, never a crash; garbage, a
 // missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
 // what mount fixes (an orphan after a crash) with exit 1 and a second -n run exits 0. The library
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENTRY_HEADER_SIZE, SB } from '../../fs-layout';
+import { ENTRY_HEADER_SIZE, JOURNAL, SB } from '../../fs-layout';
 import { main as mkfs } from '../../mkfs/main';
 import { readSuperblock } from '../../src/core/superblock';
 import { checkFileSystem } from '../../src/fsck';
@@ -45,6 +45,7 @@ describe('fsck.pmlogfs', () => {
     ['a bit flip in an inode', () => flipBit(image, inodeWhere(image, files.big).slot + 50), /inode \d+.*\[inode\]/],
     ['a bit flip in a log entry', () => flipBit(image, inodeWhere(image, files.big).logHead + ENTRY_HEADER_SIZE + 2, 3), /log of inode \d+.*\[log\]/],
     ['a bit flip in the primary superblock (replica used)', () => flipBit(image, SB.off.uuid + 3), /primary superblock.*replica was used.*\[superblock-primary\]/],
+    ['a bit flip in the journal state', () => flipBit(image, readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock * 4096 + JOURNAL.off.state, 1), /journal.*unknown journal state 2 \[journal\]/],
     ['a zeroed log page', () => { const c = Buffer.from(image); c.fill(0, inodeWhere(image, files.small).logHead, inodeWhere(image, files.small).logHead + 4096); return c; }, /log of inode \d+, page 0.*\[log\]/],
   ];
   for (const [what, make, named] of corruptions) {
