@@ -1,6 +1,7 @@
 // fsck.pmlogfs end to end (in process, on image files): proves a clean populated image exits 0;
 // each of a few corruptions (inode bit flip, log entry bit flip, primary superblock bit flip with
-// the replica used, journal state bit flip, a zeroed log page) exits 4 naming the problem, never a crash; garbage, a
+// the replica used, journal state bit flip, a zeroed log page) and logical corruptions made with
+// valid checksummed entries (wrong nlink, a dentry to a free inode, a block used twice) exits 4 naming the problem, never a crash; garbage, a
 // missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
 // what mount fixes (an orphan after a crash) with exit 1 and a second -n run exits 0. The library
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
@@ -9,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENTRY_HEADER_SIZE, JOURNAL, SB } from '../../fs-layout';
+import { ENTRY_HEADER_SIZE, ET, JOURNAL, SB } from '../../fs-layout';
+import { S_IFREG } from '../../src/core/api';
 import { main as mkfs } from '../../mkfs/main';
 import { readSuperblock } from '../../src/core/superblock';
 import { checkFileSystem } from '../../src/fsck';
@@ -17,7 +19,7 @@ import { lockImage } from '../../src/pmem/image-lock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { main as fsck } from '../../tools/fsck/main';
 import { runInProcess, seededBytes } from '../cli/helpers';
-import { flipBit, inodeWhere, orphanImage, populatedImage } from './images';
+import { appendEntry, b, flipBit, inodeWhere, orphanImage, populatedImage } from './images';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-fsck-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +48,9 @@ describe('fsck.pmlogfs', () => {
     ['a bit flip in a log entry', () => flipBit(image, inodeWhere(image, files.big).logHead + ENTRY_HEADER_SIZE + 2, 3), /log of inode \d+.*\[log\]/],
     ['a bit flip in the primary superblock (replica used)', () => flipBit(image, SB.off.uuid + 3), /primary superblock.*replica was used.*\[superblock-primary\]/],
     ['a bit flip in the journal state', () => flipBit(image, readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock * 4096 + JOURNAL.off.state, 1), /journal.*unknown journal state 2 \[journal\]/],
+    ['a wrong nlink (valid LINK_CHANGE entry)', () => appendEntry(image, files.big, { type: ET.LINK_CHANGE, nlink: 7, ctimeNs: 1n }), /inode \d+.*nlink 7, names = 1 \[nlink\]/],
+    ['a dentry to a free inode', () => appendEntry(image, 1, { type: ET.DENTRY_ADD, childIno: 10000, childGen: 1, childType: S_IFREG, cookie: 1_000_000, timeNs: 1n, name: b('ghost') }), /name "ghost".*free inode 10000 \[dentry-free-inode\]/],
+    ['a block referenced twice', () => appendEntry(image, files.small, { type: ET.WRITE_EXTENT, fileOffset: 0, block: readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock, count: 1, flags: 0, newSize: 4096, mtimeNs: 1n }), /block \d+ is also used by journal \[block-twice\]/],
     ['a zeroed log page', () => { const c = Buffer.from(image); c.fill(0, inodeWhere(image, files.small).logHead, inodeWhere(image, files.small).logHead + 4096); return c; }, /log of inode \d+, page 0.*\[log\]/],
   ];
   for (const [what, make, named] of corruptions) {

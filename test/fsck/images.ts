@@ -1,10 +1,12 @@
 // Shared helpers for the fsck tests: a formatted and populated image in memory (directories,
 // files with data extents and inline writes, hard links, a long symlink, xattrs, an unlinked
-// file), deterministic (fixed clock and contents), and tiny corruption helpers.
+// file), deterministic (fixed clock and contents), and tiny corruption helpers (bit flips, a valid
+// log entry appended with the core's own encoder for logical corruptions).
 import { S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
-import { INODE } from '../../fs-layout';
+import { INODE, LOG_PAGE_DATA_BYTES } from '../../fs-layout';
+import { encodeEntry, type LogEntry } from '../../src/core/log-codec';
 import { InodeTable } from '../../src/core/inode-table';
 import { readSuperblock } from '../../src/core/superblock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
@@ -63,4 +65,16 @@ export function orphanImage(): Buffer {
   fs.open(ino);
   fs.unlink(1, b('gone'));
   return region.image(); // no unmount: the crash
+}
+
+/** A copy of `img` with `e` appended to inode `ino`'s log as a valid, committed entry (tail moved). */
+export function appendEntry(img: Buffer, ino: number, e: LogEntry): Buffer {
+  const c = Buffer.from(img);
+  const { slot, logTail } = inodeWhere(c, ino);
+  const gen = c.readUInt32LE(slot + INODE.off.generation);
+  const enc = encodeEntry({ ino, gen }, e);
+  if ((logTail % 4096) + enc.length > LOG_PAGE_DATA_BYTES) throw new Error('test setup: no room in the last log page');
+  enc.copy(c, logTail);
+  c.writeBigUInt64LE(BigInt(logTail + enc.length), slot + INODE.off.logTail);
+  return c;
 }
