@@ -1,8 +1,8 @@
 // fsck.pmlogfs end to end (in process, on image files): proves a clean populated image exits 0;
 // each of a few corruptions (inode bit flip, log entry bit flip, primary superblock bit flip with
-// the replica used, journal state bit flip, a zeroed log page) and logical corruptions made with
-// valid checksummed entries (wrong nlink, a dentry to a free inode, a block used twice) exits 4 naming the problem, never a crash; garbage, a
-// missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
+// the replica used, journal state bit flip, a zeroed log page, a log head out of the region) and
+// logical corruptions made with valid checksummed entries (wrong nlink, a dentry to a free inode,
+// a block used twice) exits 4 naming the problem, never a crash; garbage, a missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
 // what mount fixes (an orphan after a crash) with exit 1 and a second -n run exits 0. The library
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
 // A sector-mode image is checked by the BTT checker (a bit flip in its info block exits 4).
@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENTRY_HEADER_SIZE, ET, JOURNAL, SB } from '../../fs-layout';
+import { ENTRY_HEADER_SIZE, ET, INODE, JOURNAL, SB } from '../../fs-layout';
 import { S_IFREG } from '../../src/core/api';
 import { main as mkfs } from '../../mkfs/main';
 import { readSuperblock } from '../../src/core/superblock';
@@ -51,6 +51,7 @@ describe('fsck.pmlogfs', () => {
     ['a wrong nlink (valid LINK_CHANGE entry)', () => appendEntry(image, files.big, { type: ET.LINK_CHANGE, nlink: 7, ctimeNs: 1n }), /inode \d+.*nlink 7, names = 1 \[nlink\]/],
     ['a dentry to a free inode', () => appendEntry(image, 1, { type: ET.DENTRY_ADD, childIno: 10000, childGen: 1, childType: S_IFREG, cookie: 1_000_000, timeNs: 1n, name: b('ghost') }), /name "ghost".*free inode 10000 \[dentry-free-inode\]/],
     ['a block referenced twice', () => appendEntry(image, files.small, { type: ET.WRITE_EXTENT, fileOffset: 0, block: readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock, count: 1, flags: 0, newSize: 4096, mtimeNs: 1n }), /block \d+ is also used by journal \[block-twice\]/],
+    ['a log head pointing outside the region', () => { const c = Buffer.from(image); c.writeBigUInt64LE(1n << 40n, inodeWhere(image, files.big).slot + INODE.off.logHead); return c; }, /log of inode \d+.*bad log head \d+ \[log\]/],
     ['a zeroed log page', () => { const c = Buffer.from(image); c.fill(0, inodeWhere(image, files.small).logHead, inodeWhere(image, files.small).logHead + 4096); return c; }, /log of inode \d+, page 0.*\[log\]/],
   ];
   for (const [what, make, named] of corruptions) {
