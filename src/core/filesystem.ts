@@ -198,6 +198,9 @@ export class FileSystem implements FileSystemApi {
   private allocIno(op: Op): number {
     let ino = this.inoAlloc.alloc();
     if (ino === 0) {
+      // The table block is linked by its own commit and kept even if the op fails later: make sure
+      // the new inode's first log page fits too, so an ENOSPC create leaves the free count alone.
+      if (op.alloc.freeBlocks() < 2) err('ENOSPC', 'no room for an inode table block and a log page');
       this.table.grow(op.alloc);
       this.inoAlloc.grow(this.table.capacity);
       ino = this.inoAlloc.alloc();
