@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { takeBenchLock } from '../../tools/bench/lock';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lock-'));
@@ -15,6 +15,7 @@ const lock = path.join(dir, 'lock');
 const quiet = (): void => {};
 
 afterEach(() => fs.rmSync(lock, { force: true }));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('takeBenchLock', () => {
   it('takes a free lock and releases it', () => {
