@@ -1,0 +1,179 @@
+/**
+ * The recovery benchmark (not a test): how long FileSystem.mount takes after a clean unmount and
+ * after an unclean shutdown (the region closed without unmount), and how long checkFileSystem
+ * (fsck, check only) takes, for images of N empty files and for one file of N extents.
+ *
+ * Layer: tools (bench). Images are built in process on plain files in /dev/shm mapped with
+ * forcePmem (DRAM standing in for PM: cache-line flush + fence, no msync — the output says so).
+ * Every image is removed at the end (try/finally), also on error.
+ * Run: `npm run build:ts && node dist/tools/bench/recovery.js [--quick] [--full] [--json]`.
+ * The bench suite's adapter (tools/bench/workloads/recovery.ts) runs it with --json [--quick] and
+ * keeps every number of the one JSON object printed on stdout.
+ */
+import * as nodefs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT_INO, S_IFREG } from '../../src/core/api';
+import { FileSystem } from '../../src/core/filesystem';
+import { formatRegion } from '../../src/core/format';
+import { checkFileSystem } from '../../src/fsck';
+import { openRegion } from '../../src/pmem/native-region';
+
+const HELP = `usage: node dist/tools/bench/recovery.js [--quick] [--full] [--json] [--dir DIR]
+
+Times, on forced-PM images in DIR (default /dev/shm; DRAM standing in for PM, not real PM):
+  mount after a clean unmount, mount after an unclean shutdown (region closed without unmount),
+  and fsck (check only) of the clean image,
+for 10,000 and 100,000 empty files (1,000,000 with --full) and for one file of 100,000 extents.
+  --quick    10,000 files and 10,000 extents only (a smoke run)
+  --full     also 1,000,000 files (needs ~4.5 GiB free in DIR; skipped with a message otherwise)
+  --json     print one JSON object on stdout
+  --dir DIR  where the images go (default /dev/shm)`;
+
+const OWNER = { uid: 0, gid: 0 };
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Files per directory, so no single directory log dominates. */
+const PER_DIR = 1000;
+
+interface Case { name: string; kind: 'files' | 'extents'; count: number; sizeBytes: number }
+interface Row {
+  name: string; kind: 'files' | 'extents'; count: number; imageMiB: number;
+  buildMs: number; cleanMountMs: number; uncleanMountMs: number; fsckMs: number;
+  inodes: number; fsckClean: boolean;
+}
+
+/** Region size: each inode needs a 4 KiB log page (plus table slot, dirs, entries); each extent a data block. */
+function sizeFor(kind: 'files' | 'extents', count: number): number {
+  const raw = kind === 'files' ? count * 4.5 * KiB : count * 4 * KiB * 1.25;
+  return Math.ceil((raw + 128 * MiB) / MiB) * MiB;
+}
+
+function ms(t0: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - t0) / 1e4) / 100;
+}
+
+function populate(fs: FileSystem, c: Case): void {
+  if (c.kind === 'files') {
+    let dir = 0;
+    for (let i = 0; i < c.count; i++) {
+      if (i % PER_DIR === 0) dir = fs.mkdir(ROOT_INO, Buffer.from(`d${i / PER_DIR}`), 0o755, OWNER).ino;
+      fs.mknod(dir, Buffer.from(`f${i}`), S_IFREG | 0o644, 0, OWNER);
+    }
+  } else {
+    const ino = fs.mknod(ROOT_INO, Buffer.from('extents'), S_IFREG | 0o644, 0, OWNER).ino;
+    const buf = Buffer.alloc(4 * KiB, 0x5a);
+    // every other block, so no two extents are adjacent and none merge
+    for (let i = 0; i < c.count; i++) fs.write(ino, i * 2 * 4 * KiB, buf);
+  }
+}
+
+function runCase(image: string, c: Case, log: (s: string) => void): Row {
+  log(`  ${c.name}: building a ${Math.round(c.sizeBytes / MiB)} MiB image`);
+  let t0 = process.hrtime.bigint();
+  let region = openRegion(image, { create: true, sizeBytes: c.sizeBytes, forcePmem: true });
+  formatRegion(region, { label: 'recovery-bench' });
+  let fs = FileSystem.mount(region, { atime: 'noatime' });
+  populate(fs, c);
+  const inodes = fs.inodeNumbers().length;
+  fs.unmount();
+  region.close();
+  const buildMs = ms(t0);
+
+  // mount after a clean unmount
+  region = openRegion(image, { forcePmem: true });
+  t0 = process.hrtime.bigint();
+  fs = FileSystem.mount(region, { atime: 'noatime' });
+  const cleanMountMs = ms(t0);
+  // unclean shutdown: close the region while mounted (no unmount, nothing saved)
+  region.close();
+
+  region = openRegion(image, { forcePmem: true });
+  t0 = process.hrtime.bigint();
+  fs = FileSystem.mount(region, { atime: 'noatime' });
+  const uncleanMountMs = ms(t0);
+  const found = fs.inodeNumbers().length;
+  if (found !== inodes) throw new Error(`${c.name}: recovery found ${found} inodes, ${inodes} were written`);
+  fs.unmount();
+  region.close();
+
+  // fsck (check only) of the clean image
+  region = openRegion(image, { forcePmem: true });
+  t0 = process.hrtime.bigint();
+  const report = checkFileSystem(region, { repair: 'none' });
+  const fsckMs = ms(t0);
+  region.close();
+  if (!report.clean) log(`  ${c.name}: WARNING: fsck reports problems: ${report.problems.slice(0, 3).map((p) => `${p.code}: ${p.message}`).join('; ')}`);
+  nodefs.rmSync(image, { force: true });
+  return {
+    name: c.name, kind: c.kind, count: c.count, imageMiB: Math.round(c.sizeBytes / MiB),
+    buildMs, cleanMountMs, uncleanMountMs, fsckMs, inodes, fsckClean: report.clean,
+  };
+}
+
+function freeBytes(dir: string): number {
+  const s = nodefs.statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+function main(argv: string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) { console.log(HELP); return 0; }
+  const known = new Set(['--quick', '--full', '--json', '--dir']);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--dir') { i++; continue; }
+    if (!known.has(argv[i])) { console.error(`recovery bench: unknown option '${argv[i]}' (see --help)`); return 2; }
+  }
+  const quick = argv.includes('--quick');
+  const full = argv.includes('--full');
+  const json = argv.includes('--json');
+  const di = argv.indexOf('--dir');
+  const dir = di >= 0 ? argv[di + 1] : '/dev/shm';
+  if (!dir || !nodefs.existsSync(dir) || !nodefs.statSync(dir).isDirectory()) {
+    console.error(`recovery bench: --dir '${dir ?? ''}' is not a directory`);
+    return 2;
+  }
+  const log = (s: string) => { if (!json) console.error(s); };
+  const cases: Case[] = [];
+  const add = (kind: 'files' | 'extents', count: number) =>
+    cases.push({ name: `${count.toLocaleString('en-US')} ${kind === 'files' ? 'files' : 'extents (1 file)'}`, kind, count, sizeBytes: sizeFor(kind, count) });
+  add('files', 10_000);
+  if (!quick) add('files', 100_000);
+  if (full && !quick) add('files', 1_000_000);
+  add('extents', quick ? 10_000 : 100_000);
+
+  const image = path.join(dir, `pmlogfs-recovery-bench-${process.pid}.img`);
+  const rows: Row[] = [];
+  const skipped: string[] = [];
+  try {
+    for (const c of cases) {
+      const free = freeBytes(dir);
+      if (free < c.sizeBytes + 64 * MiB) {
+        const msg = `${c.name}: skipped, needs ${Math.round(c.sizeBytes / MiB)} MiB in ${dir}, ${Math.round(free / MiB)} MiB free`;
+        skipped.push(msg);
+        log(`  ${msg}`);
+        continue;
+      }
+      rows.push(runCase(image, c, log));
+    }
+  } finally {
+    nodefs.rmSync(image, { force: true });
+  }
+  const regionNote = `plain file in ${dir} mapped with forcePmem (DRAM standing in for PM, not real PM)`;
+  if (json) {
+    const results: Record<string, Omit<Row, 'name' | 'kind'>> = {};
+    for (const r of rows) {
+      const { name: _n, kind, ...rest } = r;
+      results[`${kind}-${r.count}`] = rest;
+    }
+    console.log(JSON.stringify({ region: regionNote, results, skipped }, null, 2));
+  } else {
+    console.log(`pmlogfs recovery, in process, on ${regionNote}; times in ms, one run each`);
+    console.log('image                        image MiB   build   clean mount   unclean mount      fsck   fsck clean');
+    for (const r of rows) {
+      console.log(`${r.name.padEnd(28)} ${String(r.imageMiB).padStart(9)} ${r.buildMs.toFixed(0).padStart(7)} ${r.cleanMountMs.toFixed(1).padStart(13)} ${r.uncleanMountMs.toFixed(1).padStart(15)} ${r.fsckMs.toFixed(1).padStart(9)}   ${r.fsckClean ? 'yes' : 'NO'}`);
+    }
+    for (const s of skipped) console.log(s);
+  }
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
