@@ -5,7 +5,7 @@
  *
  * Layer: tools (bench). Images are built in process on plain files in /dev/shm mapped with
  * forcePmem (DRAM standing in for PM: cache-line flush + fence, no msync — the output says so).
- * Every image is removed at the end (try/finally), also on error.
+ * A small discarded warm-up case runs first (JIT). Every image is removed at the end (try/finally), also on error.
  * Run: `npm run build:ts && node dist/tools/bench/recovery.js [--quick] [--full] [--json]`.
  * The bench suite's adapter (tools/bench/workloads/recovery.ts) runs it with --json [--quick] and
  * keeps every number of the one JSON object printed on stdout.
@@ -144,6 +144,8 @@ function main(argv: string[]): number {
   const rows: Row[] = [];
   const skipped: string[] = [];
   try {
+    // warm-up (discarded): so the first case's clean mount does not pay for JIT compilation
+    runCase(image, { name: 'warm-up', kind: 'files', count: 2000, sizeBytes: sizeFor('files', 2000) }, () => {});
     for (const c of cases) {
       const free = freeBytes(dir);
       if (free < c.sizeBytes + 64 * MiB) {
