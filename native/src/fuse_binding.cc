@@ -153,7 +153,7 @@ void DestroySession(Session* s) {
 //   options: the libfuse -o string (allow_other,default_permissions,fsname=...,subtype=...,ro).
 napi_value Mount(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  FuseArgs(env, info, 7, argv);
+  GetArgs(env, info, 7, argv);
   if (g_session != nullptr) {
     FuseThrow(env, "EBUSY", "fuseMount: this process already serves a mount");
     return nullptr;
@@ -230,14 +230,6 @@ void FuseThrow(napi_env env, const char* code, const std::string& message) {
   napi_is_exception_pending(env, &pending);
   if (pending) return;
   napi_throw_error(env, code, message.c_str());
-}
-
-void FuseArgs(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
-  size_t argc = n;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  napi_value undef;
-  napi_get_undefined(env, &undef);
-  for (size_t i = argc; i < n; i++) argv[i] = undef;
 }
 
 napi_value Num(napi_env env, double v) {

@@ -19,6 +19,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "napi_args.h"
+
 namespace pmlogfs {
 
 // Request codes: must match OP in src/fuse/native.ts.
@@ -84,7 +86,6 @@ Session* CurrentSession();
 
 // Small N-API helpers (fuse_binding.cc).
 void FuseThrow(napi_env env, const char* code, const std::string& message);
-void FuseArgs(napi_env env, napi_callback_info info, size_t n, napi_value* argv);
 napi_value Num(napi_env env, double v);
 // A request id argument: the pointer carried as a double; nullptr (JS error pending) if unknown.
 fuse_req_t ReqArg(napi_env env, napi_value v, Session** out);

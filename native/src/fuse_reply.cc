@@ -74,7 +74,7 @@ bool ArgBytes(napi_env env, napi_value v, char** data, size_t* len) {
 // Most replies: (req, ...) → take the request; unknown request throws.
 #define TAKE(n)                                         \
   napi_value argv[n];                                   \
-  FuseArgs(env, info, n, argv);                         \
+  GetArgs(env, info, n, argv);                         \
   Session* s = nullptr;                                 \
   fuse_req_t req = ReqArg(env, argv[0], &s);            \
   if (req == nullptr) return nullptr;
@@ -266,7 +266,7 @@ napi_value ReplyLseek(napi_env env, napi_callback_info info) {
 // built (plus: with the scratch attr block as its entry); false when it does not fit in `size`.
 napi_value DirAdd(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  FuseArgs(env, info, 7, argv);
+  GetArgs(env, info, 7, argv);
   Session* s = nullptr;
   fuse_req_t req = ReqArg(env, argv[0], &s);
   if (req == nullptr) return nullptr;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mapping.h"
+#include "napi_args.h"
 
 namespace pmlogfs {
 
@@ -38,8 +39,6 @@ bool CheckRange(napi_env env, const MappingState* s, size_t off, size_t len, con
 bool CheckWritable(napi_env env, const MappingState* s, const char* what);
 // The bytes of a Uint8Array/Buffer argument; false with a JS error pending.
 bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data, size_t* len);
-// Fetches exactly n arguments (missing ones are undefined).
-void GetArgs(napi_env env, napi_callback_info info, size_t n, napi_value* argv);
 // Registers fn as exports[name].
 void Export(napi_env env, napi_value exports, const char* name, napi_callback fn);
 
