@@ -50,6 +50,29 @@ const opts = (ops: number): RunOptions => ({
   seed: SEED, ops, attrEvery: 50, contentEvery: 500, remountEvery: 2000, compareBlocks: true,
 });
 
+type MountOptions = NonNullable<Parameters<typeof FileSystem.mount>[1]>;
+
+/** The core under test: mounted on `region`, remounted cleanly or from a crash image. */
+class CoreUnderTest<R extends MemoryRegion | ShadowRegion> {
+  fs: FileSystem;
+  constructor(public region: R, private readonly mountOpts: MountOptions) {
+    this.fs = FileSystem.mount(region, mountOpts);
+  }
+  /** Clean unmount + mount of the same region. */
+  readonly remount = (): FileSystem => {
+    this.fs.unmount();
+    this.fs = FileSystem.mount(this.region, this.mountOpts);
+    return this.fs;
+  };
+  /** Mount `image` (what a crash left) in place of the live region, without unmounting. */
+  readonly remountFrom = (image: R): FileSystem => {
+    this.region = image;
+    this.fs = FileSystem.mount(image, this.mountOpts);
+    return this.fs;
+  };
+  readonly segmentBytes = (off: number, len: number): Buffer => this.region.read(off, len);
+}
+
 describe('model test', () => {
   it(`harness self-check: ModelFs against a second ModelFs, 3000 ops, seed ${SEED}`, () => {
     const { clock, tick } = sharedClock();
@@ -74,25 +97,17 @@ describe('model test', () => {
 
   it(`core FileSystem against the model: ${OPS} ops, seed ${SEED}, remount every 2000`, () => {
     const { clock, tick } = sharedClock();
-    let region = new MemoryRegion(64 << 20);
+    const region = new MemoryRegion(64 << 20);
     formatRegion(region, { label: 'model', uuid: Buffer.alloc(16, 0x4d), nowNs: T0 });
-    let fs = FileSystem.mount(region, { clock, strict: STRICT });
+    const core = new CoreUnderTest(region, { clock, strict: STRICT });
     const d = new Differential(model(clock), {
-      fs,
-      remount: () => {
-        fs.unmount();
-        fs = FileSystem.mount(region, { clock, strict: STRICT });
-        return fs;
-      },
-      crashRemount: () => {
-        region = MemoryRegion.fromImage(region.image());
-        fs = FileSystem.mount(region, { clock, strict: STRICT });
-        return fs;
-      },
-      segmentBytes: (off, len) => region.read(off, len),
+      fs: core.fs,
+      remount: core.remount,
+      crashRemount: () => core.remountFrom(MemoryRegion.fromImage(core.region.image())),
+      segmentBytes: core.segmentBytes,
     }, opts(OPS), tick);
     const stats = d.run();
-    const sf = fs.statfs();
+    const sf = core.fs.statfs();
     console.log(`model test: ${stats.ops} ops, ${stats.remounts} remounts, ${sf.blocksFree}/${sf.blocks} blocks free; errors ${JSON.stringify(stats.errors)}; calls ${JSON.stringify(stats.kinds)}`);
     expect(stats.ops).toBe(OPS);
   }, timeoutFor(OPS));
@@ -101,44 +116,30 @@ describe('model test', () => {
     const { clock, tick } = sharedClock();
     const region = new MemoryRegion(64 << 20);
     formatRegion(region, { label: 'wide', uuid: Buffer.alloc(16, 0x57), nowNs: T0 });
-    let fs = FileSystem.mount(region, { clock, strict: STRICT });
+    const core = new CoreUnderTest(region, { clock, strict: STRICT });
     const d = new Differential(model(clock), {
-      fs,
-      remount: () => {
-        fs.unmount();
-        fs = FileSystem.mount(region, { clock, strict: STRICT });
-        return fs;
-      },
-      segmentBytes: (off, len) => region.read(off, len),
+      fs: core.fs, remount: core.remount, segmentBytes: core.segmentBytes,
     }, { ...opts(WIDE_OPS), names: 60, crowded: 400, attrEvery: 200, contentEvery: 1000 }, tick);
     expect(d.run().ops).toBe(WIDE_OPS);
   }, timeoutFor(WIDE_OPS));
 
   it(`core FileSystem on a ShadowRegion: durable at every return, crash remounts from media: ${DURABLE_OPS} ops, seed ${SEED}`, () => {
     const { clock, tick } = sharedClock();
-    let region = new ShadowRegion(8 << 20);
+    const region = new ShadowRegion(8 << 20);
     formatRegion(region, { label: 'durable', uuid: Buffer.alloc(16, 0x44), nowNs: T0 });
     expect(region.isDurable()).toBe(true);
     // The region may fill up; then the core skips atime updates (best effort) and the model cannot
     // know when: noatime, as in the small-region run.
     const atime = 'noatime' as const;
-    let fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
+    const core = new CoreUnderTest(region, { clock, atime, strict: STRICT });
     const d = new Differential(model(clock, atime), {
-      fs,
-      remount: () => {
-        fs.unmount();
-        fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
-        return fs;
-      },
+      fs: core.fs,
+      remount: core.remount,
       // What a power cut leaves: the media buffer only (nothing in flight, since every call is durable).
-      crashRemount: () => {
-        region = ShadowRegion.fromImage(region.mediaImage());
-        fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
-        return fs;
-      },
-      afterEach: () => (region.isDurable() ? null
-        : `stores not durable at return: lines ${region.inFlightLines().slice(0, 8).join(', ')} (64 B each) differ from media`),
-      segmentBytes: (off, len) => region.read(off, len),
+      crashRemount: () => core.remountFrom(ShadowRegion.fromImage(core.region.mediaImage())),
+      afterEach: () => (core.region.isDurable() ? null
+        : `stores not durable at return: lines ${core.region.inFlightLines().slice(0, 8).join(', ')} (64 B each) differ from media`),
+      segmentBytes: core.segmentBytes,
     }, { ...opts(DURABLE_OPS), remountEvery: 500, targetMayRunOutOfSpace: true }, tick);
     expect(d.run().ops).toBe(DURABLE_OPS);
   }, timeoutFor(DURABLE_OPS));
@@ -148,15 +149,9 @@ describe('model test', () => {
     const region = new MemoryRegion(4 << 20);
     formatRegion(region, { label: 'small', uuid: Buffer.alloc(16, 0x53), nowNs: T0 });
     const atime = 'noatime' as const; // atime updates on a full region: see the separate test
-    let fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
+    const core = new CoreUnderTest(region, { clock, atime, strict: STRICT });
     const d = new Differential(model(clock, atime), {
-      fs,
-      remount: () => {
-        fs.unmount();
-        fs = FileSystem.mount(region, { clock, atime, strict: STRICT });
-        return fs;
-      },
-      segmentBytes: (off, len) => region.read(off, len),
+      fs: core.fs, remount: core.remount, segmentBytes: core.segmentBytes,
     }, { ...opts(SMALL_OPS), targetMayRunOutOfSpace: true }, tick);
     const stats = d.run();
     console.log(`small-region model test: ${stats.ops} ops; errors ${JSON.stringify(stats.errors)}`);
