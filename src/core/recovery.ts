@@ -123,8 +123,8 @@ export function replayLog(region: Region, info: InodeInfo): void {
   }
 }
 
-/** Load one valid inode: fixed fields, then its log. */
-function loadInode(region: Region, table: InodeTable, ino: number, state: bigint, f: IndexFactories): InodeInfo {
+/** Load one valid inode: fixed fields, then its log (also fsck's reader of an inode). */
+export function loadInode(region: Region, table: InodeTable, ino: number, state: bigint, f: IndexFactories): InodeInfo {
   const off = table.slotOffset(ino);
   const raw = region.read(off, INODE.size);
   const fixed = decodeInodeFixed(raw, ino);

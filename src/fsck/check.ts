@@ -14,19 +14,17 @@
  * state): when every error found is of that kind, the region is mounted read-write by the core
  * and unmounted cleanly, then checked again.
  */
-import { BLOCK_SIZE, INODE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED, JOURNAL_IDLE, inodeStateGeneration, inodeStateValid } from '../../fs-layout';
+import { BLOCK_SIZE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED, JOURNAL_IDLE, inodeStateValid } from '../../fs-layout';
 import { MemoryRegion } from '../pmem/memory-region';
 import type { Region } from '../pmem/region';
-import { S_IFMT } from '../core/api';
 import { CorruptionError } from '../core/errors';
 import { FileSystem } from '../core/filesystem';
-import { decodeInodeFixed } from '../core/inode-codec';
 import type { InodeInfo } from '../core/inode-info';
 import { xattrBlocks } from '../core/inode-info';
 import { makeIndexFactories } from '../core/index-adapters';
 import { InodeTable } from '../core/inode-table';
 import { OrphanList } from '../core/orphans';
-import { newInodeInfo, replayLog, rollbackJournal } from '../core/recovery';
+import { loadInode, rollbackJournal } from '../core/recovery';
 import { readSuperblock, type SuperblockRead } from '../core/superblock';
 import { checkBtt } from '../btt/check';
 
@@ -203,17 +201,7 @@ function checkInto(region: Region, opts: FsckOptions, probs: Problems, report: F
     const state = table.readState(ino);
     if (!inodeStateValid(state)) continue;
     try {
-      const raw = copy.read(off, INODE.size);
-      const fixed = decodeInodeFixed(raw, ino);
-      if (typeof fixed === 'string') throw new CorruptionError(`inode ${ino}`, off, fixed);
-      if (fixed.generation !== inodeStateGeneration(state)) {
-        throw new CorruptionError(`inode ${ino}`, off, `generation ${fixed.generation}, state word says ${inodeStateGeneration(state)}`);
-      }
-      const info = newInodeInfo(ino, fixed.generation, fixed.type & S_IFMT, off, f);
-      info.logHead = copy.readU64(off + INODE.off.logHead);
-      info.logTail = copy.readU64(off + INODE.off.logTail);
-      replayLog(copy, info);
-      inodes.set(ino, info);
+      inodes.set(ino, loadInode(copy, table, ino, state, f));
     } catch (e) {
       broken.add(ino);
       probs.corruption(e instanceof CorruptionError && e.structure.startsWith('log') ? 'log' : 'inode', e, `inode ${ino}`, off);
