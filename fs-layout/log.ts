@@ -89,10 +89,12 @@ export const E_DENTRY = defineStruct('entry_dentry', 40, [
 /** SETATTR mask bits. */
 export const SA = {
   MODE: 0x1, UID: 0x2, GID: 0x4, RDEV: 0x8, ATIME: 0x10, MTIME: 0x20, CTIME: 0x40, NLINK: 0x80, SIZE: 0x100,
+  /** Directories: the directory now holding this one's name (a cross-directory rename). */
+  PARENT: 0x200,
 } as const;
 
 export const E_SETATTR = defineStruct('entry_setattr', 72, [
-  [0, 4, 'mask', 'which fields below apply (MODE 0x1, UID 0x2, GID 0x4, RDEV 0x8, ATIME 0x10, MTIME 0x20, CTIME 0x40, NLINK 0x80, SIZE 0x100)'],
+  [0, 4, 'mask', 'which fields below apply (MODE 0x1, UID 0x2, GID 0x4, RDEV 0x8, ATIME 0x10, MTIME 0x20, CTIME 0x40, NLINK 0x80, SIZE 0x100, PARENT 0x200)'],
   [4, 4, 'mode', 'permission bits (type bits are fixed in the inode)'],
   [8, 4, 'uid', 'owner'],
   [12, 4, 'gid', 'group'],
@@ -103,7 +105,7 @@ export const E_SETATTR = defineStruct('entry_setattr', 72, [
   [48, 8, 'ctimeNs', 'change time, ns'],
   [56, 4, 'nlink', 'link count'],
   [60, 4, 'reserved', 'zero'],
-  [64, 8, 'reserved2', 'zero'],
+  [64, 8, 'parent', 'directories: inode number of the directory now holding its name (PARENT)'],
 ]);
 
 export const E_LINK = defineStruct('entry_link_change', 16, [
