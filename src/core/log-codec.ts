@@ -21,7 +21,7 @@ export type LogEntry =
   | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; flags: number; newSize: number; mtimeNs: bigint }
   | { type: typeof ET.INLINE_WRITE; fileOffset: number; newSize: number; mtimeNs: bigint; data: Buffer }
   | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
-  | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number }
+  | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number; parent?: number }
   | { type: typeof ET.LINK_CHANGE; nlink: number; ctimeNs: bigint }
   /** `target` inline; or `block` ≠ 0 holds `targetLength` bytes (target empty until read from it). */
   | { type: typeof ET.SYMLINK; target: Buffer; targetLength: number; block: number }
@@ -95,7 +95,7 @@ function encodeBody(b: Buffer, e: LogEntry): void {
       b.writeUInt32LE(e.mask, B + o.mask); b.writeUInt32LE(e.mode, B + o.mode); b.writeUInt32LE(e.uid >>> 0, B + o.uid);
       b.writeUInt32LE(e.gid >>> 0, B + o.gid); wU64(b, B + o.rdev, e.rdev); wU64(b, B + o.size, e.size);
       wU64(b, B + o.atimeNs, e.atimeNs); wU64(b, B + o.mtimeNs, e.mtimeNs); wU64(b, B + o.ctimeNs, e.ctimeNs);
-      b.writeUInt32LE(e.nlink, B + o.nlink);
+      b.writeUInt32LE(e.nlink, B + o.nlink); wU64(b, B + o.parent, e.parent ?? 0);
       return;
     }
     case ET.LINK_CHANGE:
@@ -179,7 +179,7 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
     }
     case ET.SETATTR: {
       const o = E_SETATTR.off;
-      return { type, mask: b.readUInt32LE(B + o.mask), mode: b.readUInt32LE(B + o.mode), uid: b.readUInt32LE(B + o.uid), gid: b.readUInt32LE(B + o.gid), rdev: rU64(b, B + o.rdev), size: rU64(b, B + o.size), atimeNs: b.readBigUInt64LE(B + o.atimeNs), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs), nlink: b.readUInt32LE(B + o.nlink) };
+      return { type, mask: b.readUInt32LE(B + o.mask), mode: b.readUInt32LE(B + o.mode), uid: b.readUInt32LE(B + o.uid), gid: b.readUInt32LE(B + o.gid), rdev: rU64(b, B + o.rdev), size: rU64(b, B + o.size), atimeNs: b.readBigUInt64LE(B + o.atimeNs), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs), nlink: b.readUInt32LE(B + o.nlink), parent: rU64(b, B + o.parent) };
     }
     case ET.LINK_CHANGE:
       return { type, nlink: b.readUInt32LE(B + E_LINK.off.nlink), ctimeNs: b.readBigUInt64LE(B + E_LINK.off.ctimeNs) };
