@@ -120,6 +120,7 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
       if (e.mask & SA.MTIME) info.mtimeNs = e.mtimeNs;
       if (e.mask & SA.CTIME) info.ctimeNs = e.ctimeNs;
       if (e.mask & SA.NLINK) info.nlink = e.nlink;
+      if (e.mask & SA.PARENT) info.parent = e.parent ?? 0;
       break;
     case ET.LINK_CHANGE:
       info.nlink = e.nlink;
