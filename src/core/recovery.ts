@@ -173,6 +173,9 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
 function linkTree(inodes: Map<number, InodeInfo>, rootIno: number): void {
   const root = inodes.get(rootIno);
   if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${rootIno} is not a live directory`);
+  // Parents come from the names here (a PARENT entry replayed into `parent` is overridden).
+  const named = new Set<number>([rootIno]);
+  for (const d of inodes.values()) if (d.dir) d.parent = 0;
   root.parent = rootIno;
   for (const d of inodes.values()) {
     if (!d.dir) continue;
@@ -182,7 +185,8 @@ function linkTree(inodes: Map<number, InodeInfo>, rootIno: number): void {
       if (!child) throw new CorruptionError(where, d.slotOff, `refers to free inode ${e.ino}`);
       if (child.type !== e.type) throw new CorruptionError(where, d.slotOff, `type 0o${e.type.toString(8)} but inode ${e.ino} is 0o${child.type.toString(8)}`);
       if (child.dir) {
-        if (e.ino === rootIno || child.parent !== 0) throw new CorruptionError(where, d.slotOff, `directory ${e.ino} has a second name`);
+        if (named.has(e.ino)) throw new CorruptionError(where, d.slotOff, `directory ${e.ino} has a second name`);
+        named.add(e.ino);
         child.parent = d.ino;
       }
     }
