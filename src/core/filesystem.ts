@@ -455,10 +455,11 @@ export class FileSystem implements FileSystemApi {
       if (on.dir && od !== nd) {
         op.add(od, { type: ET.LINK_CHANGE, nlink: od.nlink - 1, ctimeNs: op.now });
         ndLinks++;
-        op.after(() => { on.parent = nd.ino; });
       }
       if (ndLinks !== nd.nlink) op.add(nd, { type: ET.LINK_CHANGE, nlink: ndLinks, ctimeNs: op.now });
-      op.add(on, setattrEntry(SA.CTIME, { ctimeNs: op.now }));
+      // A directory moved to another parent logs it (SA.PARENT): `..` of a lazily loaded directory.
+      const moved = on.dir !== null && od !== nd;
+      op.add(on, setattrEntry(moved ? SA.CTIME | SA.PARENT : SA.CTIME, { ctimeNs: op.now, parent: nd.ino }));
     }, FREEING);
   }
 
@@ -478,13 +479,10 @@ export class FileSystem implements FileSystemApi {
           op.add(od, { type: ET.LINK_CHANGE, nlink: od.nlink - delta, ctimeNs: t });
           op.add(nd, { type: ET.LINK_CHANGE, nlink: nd.nlink + delta, ctimeNs: t });
         }
-        op.after(() => {
-          if (oDir) on.parent = nd.ino;
-          if (nDir) nn.parent = od.ino;
-        });
       }
-      op.add(on, setattrEntry(SA.CTIME, { ctimeNs: t }));
-      op.add(nn, setattrEntry(SA.CTIME, { ctimeNs: t }));
+      const cross = od !== nd; // a directory changing parent logs it (SA.PARENT)
+      op.add(on, setattrEntry(cross && on.dir ? SA.CTIME | SA.PARENT : SA.CTIME, { ctimeNs: t, parent: nd.ino }));
+      op.add(nn, setattrEntry(cross && nn.dir ? SA.CTIME | SA.PARENT : SA.CTIME, { ctimeNs: t, parent: od.ino }));
     }, FREEING);
   }
 
@@ -712,11 +710,11 @@ export class FileSystem implements FileSystemApi {
   }
 }
 
-interface SetattrValues { mode?: number; uid?: number; gid?: number; atimeNs?: bigint; mtimeNs?: bigint; ctimeNs?: bigint }
+interface SetattrValues { mode?: number; uid?: number; gid?: number; atimeNs?: bigint; mtimeNs?: bigint; ctimeNs?: bigint; parent?: number }
 
 export function setattrEntry(mask: number, v: SetattrValues) {
   return {
     type: ET.SETATTR, mask, mode: v.mode ?? 0, uid: v.uid ?? 0, gid: v.gid ?? 0, rdev: 0, size: 0,
-    atimeNs: v.atimeNs ?? 0n, mtimeNs: v.mtimeNs ?? 0n, ctimeNs: v.ctimeNs ?? 0n, nlink: 0,
+    atimeNs: v.atimeNs ?? 0n, mtimeNs: v.mtimeNs ?? 0n, ctimeNs: v.ctimeNs ?? 0n, nlink: 0, parent: mask & SA.PARENT ? v.parent ?? 0 : 0,
   } as const;
 }
