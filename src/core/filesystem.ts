@@ -9,15 +9,25 @@
  *   inode-info.ts         DRAM inode state and `applyEntry` (replay)
  *   op.ts                 staging + the commit of one operation
  *   recovery.ts           mount-time rebuild (journal rollback, table and log scan)
+ *   saved-state.ts        the allocator state saved at a clean unmount (fast clean mount)
+ *   inode-cache.ts        which InodeInfos are in DRAM (budget, LRU, load on first access)
  *   file-data.ts          data paths (write, read, truncate, fallocate, seek)
  *   filesystem.ts         this file: mount/unmount and the operations
  *
  * Invariants: every public call either throws FsError having changed nothing, or commits once
- * (Op) and returns with everything durable; DRAM state equals the replay of the logs.
+ * (Op) and returns with everything durable; DRAM state equals the replay of the logs. Inodes
+ * live in an InodeCache: loaded from their log on first access, evicted only between public
+ * calls (each public method is bracketed by `settle`, see the end of this file).
+ *
+ * Mount: a CLEAN state record with a valid saved allocator state → load it (no log is read; the
+ * root and orphans are loaded, everything else on demand). Otherwise → the full scan
+ * (recovery.ts), then the cache trims to its budget. Either way the non-CLEAN record (without
+ * the saved state) is persistent before anything else changes. Unmount writes the saved state,
+ * then the CLEAN record naming it (the commit).
  */
 import {
   BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
-  inodeState,
+  inodeState, inodeStateValid,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import {
@@ -28,17 +38,20 @@ import {
 import { assert } from './assert';
 import type { BlockAllocator } from './block-source';
 import { nowNs } from './clock';
-import { FsError, type ErrnoCode } from './errors';
+import { CorruptionError, FsError, type ErrnoCode } from './errors';
 import { NO_FAULTS, type CoreFaults } from './faults';
 import * as data from './file-data';
 import { type InodeInfo, xattrBlocks, xattrKey } from './inode-info';
-import type { InodeTable } from './inode-table';
+import { InodeTable } from './inode-table';
 import { makeAllocator, makeIndexFactories, makeInoAllocator } from './index-adapters';
-import type { InoAllocator } from './index/ino-allocator';
+import { ExtentAllocator } from './index/extent-allocator';
+import { InoAllocator } from './index/ino-allocator';
+import { InodeCache, type InodeCacheStats } from './inode-cache';
 import { Journal } from './journal';
 import { Op, type OpContext } from './op';
-import type { OrphanList } from './orphans';
-import { type IndexFactories, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
+import { OrphanList } from './orphans';
+import { type IndexFactories, loadInode, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
+import { readSavedState, type SavedState, writeSavedState } from './saved-state';
 import { FREEING, ORDINARY, reserveBlocks, type SpaceClass } from './space-reserve';
 import { readSuperblock, type SuperblockInfo, type SuperblockRead, writeSuperblockState } from './superblock';
 
@@ -54,6 +67,29 @@ export interface MountOptions {
    * check it equals the DRAM state, and check the allocator's invariants. Slow.
    */
   strict?: boolean;
+  /**
+   * DRAM budget of the inode cache in bytes (estimated, src/core/inode-cache.ts): cold inodes
+   * beyond it are evicted and reloaded from their log on demand. Default 256 MiB; Infinity = never evict.
+   */
+  dramCacheBytes?: number;
+  /** Use the saved allocator state of a clean unmount (default true); false always scans (tests, benchmarks). */
+  useSavedState?: boolean;
+}
+
+/** Default inode-cache budget. */
+export const DEFAULT_DRAM_CACHE_BYTES = 256 * 2 ** 20;
+
+/** What mount did. */
+export interface MountReport {
+  superblock: SuperblockRead;
+  journalRolledBack: boolean;
+  orphansFreed: number;
+  /** 'saved-state': loaded the clean unmount's saved state (no log scan); 'scan': full scan. */
+  path: 'saved-state' | 'scan';
+  /** Why the saved state was not used (null when it was). */
+  savedStateProblem: string | null;
+  /** Inode logs replayed during mount (every live inode on a scan; root + orphans on a fast mount). */
+  inodesLoaded: number;
 }
 
 /** Largest file size (EFBIG beyond). */
@@ -80,12 +116,12 @@ export class FileSystem implements FileSystemApi {
   readonly region: Region;
   readonly sb: SuperblockInfo;
   /** What mount found: which superblock copy, whether a journal was rolled back, orphans freed. */
-  readonly mountReport: { superblock: SuperblockRead; journalRolledBack: boolean; orphansFreed: number };
+  readonly mountReport: MountReport;
   readonly faults: CoreFaults;
-  private readonly inodes: Map<number, InodeInfo>;
+  private readonly cache: InodeCache;
   private readonly table: InodeTable;
   private readonly orphans: OrphanList;
-  private readonly allocator: BlockAllocator;
+  private readonly allocator: ExtentAllocator;
   private readonly inoAlloc: InoAllocator;
   private readonly ctx: OpContext;
   private readonly factories: IndexFactories;
@@ -93,6 +129,32 @@ export class FileSystem implements FileSystemApi {
   private readonly atime: 'relatime' | 'strictatime' | 'noatime';
   private stateSlot: number;
   private mounted = true;
+  /** Depth of public calls in progress (the cache settles when the outermost returns). */
+  private callDepth = 0;
+
+  /**
+   * Every public call that reaches inodes is bracketed: when the outermost returns (or throws),
+   * the inode cache settles — the only point where it may evict, since no operation is running
+   * and nothing holds an InodeInfo (src/core/inode-cache.ts).
+   */
+  static {
+    const calls = ['lookup', 'getattr', 'setattr', 'mknod', 'mkdir', 'symlink', 'readlink', 'link', 'unlink', 'rmdir', 'rename',
+      'open', 'release', 'read', 'readSegments', 'write', 'fallocate', 'lseek', 'readdir', 'statfs', 'getxattr', 'setxattr',
+      'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk'] as const;
+    const proto = FileSystem.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const name of calls) {
+      const f = proto[name];
+      assert(typeof f === 'function', () => `FileSystem.${name} is not a method`);
+      proto[name] = function bracketed(this: FileSystem, ...args: unknown[]): unknown {
+        this.callDepth++;
+        try {
+          return f.apply(this, args);
+        } finally {
+          if (--this.callDepth === 0 && this.mounted) this.cache.settle();
+        }
+      };
+    }
+  }
 
   private constructor(region: Region, read: SuperblockRead, opts: MountOptions) {
     this.region = region;
@@ -101,6 +163,15 @@ export class FileSystem implements FileSystemApi {
     this.clock = opts.clock ?? nowNs;
     this.atime = opts.atime ?? 'relatime';
     const now = this.clock();
+    // Read (only) the saved state of a clean unmount, if any, before invalidating it.
+    let table: InodeTable | null = null;
+    let saved: SavedState | string = 'not cleanly unmounted';
+    if (opts.useSavedState === false) saved = 'not asked to use it';
+    else if (read.state.clean && read.state.savedStateBlock !== 0) {
+      table = new InodeTable(region);
+      table.load(read.sb.inodeTableBlock);
+      saved = readSavedState(region, read.sb, read.state, table.capacity);
+    } else if (read.state.clean) saved = 'no saved state';
     // Invalidate the clean state (and any saved allocator state) before changing anything.
     this.stateSlot = writeSuperblockState(region, read.sb, read.stateSlot, {
       ...read.state, seq: read.state.seq + 1, clean: false, mountCount: read.state.mountCount + 1,
@@ -109,20 +180,59 @@ export class FileSystem implements FileSystemApi {
     this.lastSeq = read.state.seq + 1;
     this.lastState = { ...read.state, mountCount: read.state.mountCount + 1, lastMountNs: now };
     const rolledBack = rollbackJournal(region, read.sb.journalBlock);
+    if (rolledBack && typeof saved !== 'string') saved = 'the journal was not idle';
     this.factories = makeIndexFactories();
-    const scan = scanFileSystem(region, read.sb, this.factories);
-    this.inodes = scan.inodes;
-    this.table = scan.table;
-    this.orphans = scan.orphans;
-    this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
-    this.inoAlloc = makeInoAllocator(this.table.capacity, this.inodes.keys());
+    const budget = opts.dramCacheBytes ?? DEFAULT_DRAM_CACHE_BYTES;
+    this.cache = new InodeCache({ budgetBytes: budget, rootIno: read.sb.rootIno, load: (ino) => this.loadLazily(ino) });
+    let loaded: number;
+    if (typeof saved !== 'string' && table) {
+      // Fast clean mount: the allocators from the saved state; the chain's own blocks are free now.
+      this.table = table;
+      this.orphans = new OrphanList(region);
+      this.orphans.load(read.sb.orphanBlock);
+      this.allocator = ExtentAllocator.fromFreeExtents(read.sb.dataStartBlock, read.sb.replicaBlock, saved.freeExtents);
+      for (const blk of saved.chainBlocks) this.allocator.free(blk, 1);
+      this.inoAlloc = InoAllocator.fromFreeRanges(1, table.capacity, saved.freeInos);
+      const root = this.cache.get(read.sb.rootIno);
+      if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${read.sb.rootIno} is not a live directory`);
+      loaded = 1;
+    } else {
+      const scan = scanFileSystem(region, read.sb, this.factories);
+      this.table = scan.table;
+      this.orphans = scan.orphans;
+      this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
+      this.inoAlloc = makeInoAllocator(this.table.capacity, scan.inodes.keys());
+      this.cache.fill(scan.inodes.values());
+      loaded = scan.inodes.size;
+    }
     this.ctx = {
       region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults,
       reserveBlocks: reserveBlocks(read.sb.replicaBlock - read.sb.dataStartBlock),
     };
     if (opts.strict) this.ctx.verify = (changed) => this.verify(changed);
+    const loadsBefore = this.cache.stats().loads;
     const freed = this.cleanOrphans();
-    this.mountReport = { superblock: read, journalRolledBack: rolledBack, orphansFreed: freed };
+    this.cache.settle();
+    this.mountReport = {
+      superblock: read, journalRolledBack: rolledBack, orphansFreed: freed,
+      path: typeof saved === 'string' ? 'scan' : 'saved-state', savedStateProblem: typeof saved === 'string' ? saved : null,
+      inodesLoaded: loaded + this.cache.stats().loads - loadsBefore,
+    };
+  }
+
+  /** The cache's loader: inode `ino` rebuilt from the table and its log, or null when free. */
+  private loadLazily(ino: number): InodeInfo | null {
+    if (ino > this.table.capacity) return null;
+    const state = this.table.readState(ino);
+    if (!inodeStateValid(state)) return null;
+    const n = loadInode(this.region, this.table, ino, state, this.factories);
+    if (n.dir) {
+      // `..`: the root is its own parent; else the last logged PARENT, else the creation parent.
+      if (ino === this.sb.rootIno) n.parent = ino;
+      else if (n.nlink === 0) n.parent = 0;
+      else if (n.parent === 0) n.parent = this.region.readU64(n.slotOff + INODE.off.parentHint);
+    }
+    return n;
   }
 
   private lastSeq: number;
@@ -143,8 +253,11 @@ export class FileSystem implements FileSystemApi {
     this.checkMounted();
     const now = this.clock();
     this.lastSeq++;
+    // The saved state first (persistent, unreferenced until the next record), then THE COMMIT.
+    const savedBlock = writeSavedState(this.region, this.allocator, this.inoAlloc, this.lastSeq);
     this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
-      ...this.lastState, seq: this.lastSeq, clean: true, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
+      ...this.lastState, seq: this.lastSeq, clean: true, lastWriteNs: now,
+      savedStateBlock: savedBlock, savedStateSeq: savedBlock === 0 ? 0 : this.lastSeq,
     });
     this.mounted = false;
   }
@@ -161,7 +274,7 @@ export class FileSystem implements FileSystemApi {
   }
   private get(ino: Ino): InodeInfo {
     this.checkMounted();
-    const n = this.inodes.get(ino);
+    const n = this.cache.get(ino);
     if (!n) err('ENOENT', `no inode ${ino}`);
     return n;
   }
@@ -241,7 +354,7 @@ export class FileSystem implements FileSystemApi {
     if (isDir) op.add(d, { type: ET.LINK_CHANGE, nlink: d.nlink + 1, ctimeNs: op.now });
     op.word(n.slotOff + INODE.off.state, inodeState(true, gen));
     op.after(() => {
-      this.inodes.set(ino, n);
+      this.cache.add(n);
       if (isDir) n.parent = d.ino;
     });
     return n;
@@ -286,7 +399,7 @@ export class FileSystem implements FileSystemApi {
           if (p.value) op.alloc.releaseAfterCommit(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
         }
       }
-      this.inodes.delete(n.ino);
+      this.cache.remove(n.ino);
       this.inoAlloc.free(n.ino);
     });
   }
@@ -295,7 +408,7 @@ export class FileSystem implements FileSystemApi {
   private cleanOrphans(): number {
     let freed = 0;
     for (const [slot, ino] of [...this.orphans.occupied]) {
-      const n = this.inodes.get(ino);
+      const n = this.cache.get(ino);
       if (n && n.nlink === 0) {
         n.orphanSlot = slot;
         Op.run(this.ctx, this.clock(), (op) => this.stageFree(op, n), FREEING);
@@ -409,9 +522,9 @@ export class FileSystem implements FileSystemApi {
 
   /** Is directory `a` the directory `d` or one of its ancestors? */
   private isAncestorOrSelf(a: Ino, d: Ino): boolean {
-    for (let cur = d, steps = 0; steps <= this.inodes.size; steps++) {
+    for (let cur = d, steps = 0; steps <= this.liveInodeCount(); steps++) {
       if (cur === a) return true;
-      const n = this.inodes.get(cur);
+      const n = this.cache.get(cur);
       if (!n || n.parent === cur || n.parent === 0) return false;
       cur = n.parent;
     }
@@ -612,8 +725,14 @@ export class FileSystem implements FileSystemApi {
     const total = this.sb.replicaBlock - this.sb.dataStartBlock;
     const free = this.allocator.freeBlocks();
     const avail = Math.max(0, free - this.ctx.reserveBlocks); // the reserve is for space-freeing operations only
-    const files = this.inodes.size + this.inoAlloc.freeCount + avail * 31;
-    return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: avail, files, filesFree: files - this.inodes.size, nameMax: NAME_MAX };
+    const live = this.liveInodeCount();
+    const files = live + this.inoAlloc.freeCount + avail * 31;
+    return { blockSize: BLOCK_SIZE, blocks: total, blocksFree: free, blocksAvail: avail, files, filesFree: files - live, nameMax: NAME_MAX };
+  }
+
+  /** Live inodes (including open orphans): the inode allocator's used numbers. */
+  private liveInodeCount(): number {
+    return this.inoAlloc.capacity - this.inoAlloc.freeCount;
   }
 
   // ---- xattrs ----------------------------------------------------------------------------
@@ -679,7 +798,9 @@ export class FileSystem implements FileSystemApi {
   /** Every live inode number (including open orphans), ascending. */
   inodeNumbers(): number[] {
     this.checkMounted();
-    return [...this.inodes.keys()].sort((a, b) => a - b);
+    const out: number[] = [];
+    for (let ino = 1; ino <= this.table.capacity; ino++) if (inodeStateValid(this.table.readState(ino))) out.push(ino);
+    return out;
   }
 
   /** Walk the tree from the root, depth first: callback(path bytes joined by '/', attr). */
@@ -688,15 +809,22 @@ export class FileSystem implements FileSystemApi {
       const n = this.get(ino);
       visit(path, this.attrOf(n));
       if (!n.dir) return;
-      for (const e of n.dir.after(0, Number.MAX_SAFE_INTEGER)) rec(e.ino, [...path, e.name]);
+      const entries = n.dir.after(0, Number.MAX_SAFE_INTEGER);
+      this.cache.settle(); // walk holds no InodeInfo across this point: the cache may evict
+      for (const e of entries) rec(e.ino, [...path, e.name]);
     };
     rec(this.sb.rootIno, []);
+  }
+
+  /** The inode cache's counters (loads, evictions, inodes and estimated bytes in memory). */
+  cacheStats(): InodeCacheStats {
+    return this.cache.stats();
   }
 
   /** Strict mode: the changed inodes' DRAM state equals their logs; the indexes keep their invariants. */
   private verify(changed: InodeInfo[]): void {
     for (const n of changed) {
-      if (this.inodes.get(n.ino) !== n) continue; // freed by this operation
+      if (this.cache.peek(n.ino) !== n) continue; // freed by this operation
       const problem = verifyInode(this.region, n, this.factories);
       assert(problem === null, () => `strict: ${problem}`);
       (n.dir as { check?: () => void } | null)?.check?.();

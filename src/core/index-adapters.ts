@@ -5,7 +5,7 @@
  * Layer: core. Pure DRAM.
  */
 import { assert } from './assert';
-import type { BlockAllocator, BlockExtent } from './block-source';
+import type { BlockExtent } from './block-source';
 import { DirIndex } from './index/dir-index';
 import { ExtentAllocator } from './index/extent-allocator';
 import { InoAllocator } from './index/ino-allocator';
@@ -40,7 +40,7 @@ export function makeIndexFactories(): IndexFactories {
 }
 
 /** The allocator over [firstBlock, endBlock) minus the sorted `used` extents. */
-export function makeAllocator(firstBlock: number, endBlock: number, used: readonly BlockExtent[]): BlockAllocator {
+export function makeAllocator(firstBlock: number, endBlock: number, used: readonly BlockExtent[]): ExtentAllocator {
   const a = new ExtentAllocator(firstBlock, endBlock);
   for (const u of used) {
     const s = Math.max(u.start, firstBlock);

@@ -12,7 +12,8 @@
  * - `alloc()`: the lowest free number, or 0 when none is free (the caller grows the table, then
  *   retries). `free(ino)`: give one back (must be in use: assert). `reserve(ino)`: mark used at
  *   mount; false if already used or out of range.
- * - `freeCount`, `capacity`, `isFree(ino)`, `freeRanges()`.
+ * - `freeCount`, `capacity`, `isFree(ino)`, `freeRanges()` (saved at a clean unmount);
+ *   `InoAllocator.fromFreeRanges(first, capacity, ranges)` rebuilds from them.
  *
  * Structure: free numbers as maximal ranges in a RangeMap (start → start), O(log n) per call,
  * memory proportional to the number of free ranges, not to the table size.
@@ -26,6 +27,19 @@ export class InoAllocator {
   private free_ = 0;
 
   constructor(readonly first = 1) {}
+
+  /** An allocator of `capacity` numbers whose free ones are exactly `ranges` (saved state of a clean unmount). */
+  static fromFreeRanges(first: number, capacity: number, ranges: Iterable<{ start: number; count: number }>): InoAllocator {
+    const a = new InoAllocator(first);
+    a.cap = capacity;
+    for (const r of ranges) {
+      assert(r.count > 0 && r.start >= first && r.start + r.count <= first + capacity && a.ranges.find(r.start, r.start + r.count).length === 0,
+        () => `free range ${r.start}+${r.count} overlaps or lies outside [${first}, ${first + capacity})`);
+      a.ranges.set(r.start, r.start + r.count, r.start);
+      a.free_ += r.count;
+    }
+    return a;
+  }
 
   get capacity(): number {
     return this.cap;
