@@ -147,7 +147,7 @@ export class InodeCache {
     let pinnedBytes = 0;
     for (const n of this.inMemory()) {
       inMemory++;
-      if (this.pinned.has(n.ino) || this.touched.has(n.ino) || this.oversize === n) pinnedBytes += estimateBytes(n);
+      if (!this.lru.has(n.ino)) pinnedBytes += estimateBytes(n); // the LRU's own are in calculatedSize
     }
     return { loads: this.loads, evictions: this.evictions, inMemory, estimatedBytes: this.lru.calculatedSize + pinnedBytes, pinned: this.pinned.size };
   }
