@@ -243,8 +243,12 @@ export function encodePageTail(owner: Owner2, pageSeq: number, selfBlock: number
   return b;
 }
 
-/** Check a page tail against the identity it must carry; returns nextPage or a problem. */
-export function checkPageTail(b: Buffer, owner: Owner2, pageSeq: number, selfBlock: number): { nextPage: number } | string {
+/**
+ * Check a page tail against the identity it must carry; returns nextPage and pageSeq, or a
+ * problem. Sequence numbers strictly increase along a chain (FORMAT.md "Logs"): the caller
+ * passes `minSeq` = the previous page's pageSeq + 1 (0 for the head page).
+ */
+export function checkPageTail(b: Buffer, owner: Owner2, minSeq: number, selfBlock: number): { nextPage: number; pageSeq: number } | string {
   const o = LOG_PAGE_TAIL.off;
   if (b.readUInt32LE(o.magic) !== LOG_PAGE_MAGIC) return 'bad log page magic';
   if (b.readUInt32LE(o.crc) !== crc32c(b.subarray(LOG_PAGE_TAIL_CRC_START))) return 'bad log page tail checksum';
@@ -252,8 +256,8 @@ export function checkPageTail(b: Buffer, owner: Owner2, pageSeq: number, selfBlo
   const gen = b.readUInt32LE(o.ownerGen);
   if (ino !== owner.ino || gen !== owner.gen) return `log page owned by (${ino}, gen ${gen}), expected (${owner.ino}, gen ${owner.gen})`;
   const seq = b.readUInt32LE(o.pageSeq);
-  if (seq !== pageSeq) return `log page sequence ${seq}, expected ${pageSeq}`;
+  if (seq < minSeq) return `log page sequence ${seq}, expected at least ${minSeq} (sequences increase along the chain)`;
   const self = rU64(b, o.selfBlock);
   if (self !== selfBlock) return `log page says block ${self}, found at block ${selfBlock}`;
-  return { nextPage: rU64(b, o.nextPage) };
+  return { nextPage: rU64(b, o.nextPage), pageSeq: seq };
 }

@@ -8,7 +8,10 @@
  *   `nextPage` link is committed (`commitPageLink`);
  * - when an entry does not fit the rest of a page, 8 zero bytes at the current position mark the
  *   end of that page (the bytes past the tail may hold an aborted append's leftovers);
- * - all blocks are taken before the first store, so ENOSPC changes nothing.
+ * - all blocks are taken before the first store, so ENOSPC changes nothing;
+ * - page sequence numbers strictly increase along a chain (FORMAT.md "Logs"): a new page gets
+ *   the seq of the page it is linked from + 1; log GC (src/core/gc/) numbers its compacted pages
+ *   just below the tail page's seq (`writeDetachedPages`).
  * The caller drains (`region.drain()`) before committing: `appendEntries` leaves its stores
  * flushed but not fenced, except for the page links it commits itself.
  */
@@ -75,7 +78,7 @@ export function appendEntries(
   let page: Buffer | null = null; // DRAM image of a new page being filled
   let pageBlock = 0;
   let lastBlock = log.logPages.length ? log.logPages[log.logPages.length - 1] : 0;
-  let seq = log.logPages.length;
+  let seq = lastBlock ? pageSeqOf(region, lastBlock) + 1 : 0;
   let newHead = 0;
   const newPages: number[] = [];
   const links: Array<[number, number]> = [];
@@ -115,9 +118,58 @@ export function appendEntries(
   return { newTail: pos, newHead, newPages };
 }
 
+/** The pageSeq stored in log page `block`'s tail (the page is part of a committed chain). */
+export function pageSeqOf(region: Region, block: number): number {
+  return region.readU32(block * BLOCK_SIZE + LOG_PAGE_DATA_BYTES + LOG_PAGE_TAIL.off.pageSeq);
+}
+
+/**
+ * Write `entries` into the fresh pages `blocks` (exactly `pagesNeeded(0, lengths)` of them),
+ * numbered `firstSeq`, `firstSeq + 1`, …, each linked to the next and the last to the region
+ * offset `nextAfterLast` — links written into the page images, not committed: the pages are
+ * unreachable until the caller commits a word that points to the first one. Stores are flushed,
+ * not fenced (the caller drains, then commits). Log GC's compacted pages (src/core/gc/compact.ts).
+ */
+export function writeDetachedPages(
+  region: Region, owner: Owner2, entries: readonly Buffer[], blocks: readonly number[], firstSeq: number, nextAfterLast: number,
+): void {
+  assert(blocks.length === pagesNeeded(0, entries.map((e) => e.length)) && blocks.length > 0, () => `${blocks.length} pages for ${entries.length} entries`);
+  let i = 0;
+  let page = Buffer.alloc(BLOCK_SIZE);
+  let pos = 0;
+  const emit = () => {
+    const tail = encodePageTail(owner, firstSeq + i, blocks[i]);
+    const next = i + 1 < blocks.length ? blocks[i + 1] * BLOCK_SIZE : nextAfterLast;
+    tail.writeBigUInt64LE(BigInt(next), LOG_PAGE_TAIL.off.nextPage); // outside the tail's CRC
+    tail.copy(page, LOG_PAGE_DATA_BYTES);
+    region.copyNoDrain(blocks[i] * BLOCK_SIZE, page);
+  };
+  for (const e of entries) {
+    assert(e.length >= ENTRY_HEADER_SIZE && e.length % 8 === 0 && e.length <= LOG_PAGE_DATA_BYTES, () => `entry length ${e.length}`);
+    if (pos + e.length > LOG_PAGE_DATA_BYTES) {
+      emit(); // the rest of the page is zero: end-of-page
+      i++;
+      page = Buffer.alloc(BLOCK_SIZE);
+      pos = 0;
+    }
+    e.copy(page, pos);
+    pos += e.length;
+  }
+  emit();
+  assert(i === blocks.length - 1, () => `filled ${i + 1} of ${blocks.length} pages`);
+}
+
 /** COMMIT WORD: the `nextPage` link of log page `fromBlock` (FORMAT.md "Commit points"). */
 export function commitPageLink(region: Region, fromBlock: number, toBlock: number): void {
   region.commit64(fromBlock * BLOCK_SIZE + LOG_PAGE_DATA_BYTES + LOG_PAGE_TAIL.off.nextPage, BigInt(toBlock * BLOCK_SIZE));
+}
+
+/**
+ * THE COMMIT of a log compaction (src/core/gc/compact.ts): the inode's logHead word, switched to
+ * the first compacted page. Nothing else changes the head of an existing log.
+ */
+export function commitLogHead(region: Region, inodeOff: number, newHead: number): void {
+  region.commit64(inodeOff + INODE.off.logHead, BigInt(newHead));
 }
 
 /** THE COMMIT of a single-inode update: the inode's logTail word. */
