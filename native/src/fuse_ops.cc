@@ -2,7 +2,9 @@
 // synchronously, on the JavaScript thread (see fuse_internal.h for why), with the caller's uid,
 // gid, pid and umask in the scratch array. JavaScript answers with the fuseReply* functions,
 // inline or later. FORGET and BATCH_FORGET are passed on per inode and answered here (they take
-// no reply); FLUSH has nothing to do (every operation is durable at return) and is answered here.
+// no reply); FLUSH has nothing to do (every operation is durable at return) and is answered here
+// with ENOSYS, which the kernel takes as success for this and every later close of the mount, so it
+// never sends FLUSH again (libfuse fuse_lowlevel_ops.flush): one round trip less per close.
 //
 // Invariants: every request handed to JavaScript is in `outstanding` until one reply takes it; a
 // write payload is a zero-copy Buffer over the receive buffer, valid until the reply (if the
@@ -208,7 +210,7 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
   Call(s, req, kOpWrite, {Num(env, D(ino)), data, Num(env, static_cast<double>(off)), Num(env, D(fi->fh))});
 }
 
-void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
+void OpFlush(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
 
 void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   OPEN_SCOPE(req);

@@ -135,10 +135,13 @@ export class FuseAdapter {
       case OP.READ: return this.read(req, a, b, c);
       case OP.WRITE: return this.write(req, a, b, c);
       case OP.RELEASE: return this.release(req, b);
-      case OP.FSYNC: fs.fsync(a); return this.r.fuseReplyErr(req, 0);
+      // Every operation is durable when it returns, so fsync has nothing to do. ENOSYS tells the
+      // kernel so once: it answers every later fsync/fsyncdir of this mount itself, with success,
+      // and never sends one again (libfuse fuse_lowlevel_ops.fsync/fsyncdir) — a round trip less.
+      case OP.FSYNC: fs.fsync(a); return this.r.fuseReplyErr(req, ENOSYS);
       case OP.OPENDIR: fs.getattr(a); return this.r.fuseReplyOpen(req, 0, 0);
       case OP.RELEASEDIR: return this.r.fuseReplyErr(req, 0);
-      case OP.FSYNCDIR: fs.fsyncdir(a); return this.r.fuseReplyErr(req, 0);
+      case OP.FSYNCDIR: fs.fsyncdir(a); return this.r.fuseReplyErr(req, ENOSYS);
       case OP.READDIR: return this.readdir(req, a, b, c, false);
       case OP.READDIRPLUS: return this.readdir(req, a, b, c, true);
       case OP.STATFS: return this.statfs(req);

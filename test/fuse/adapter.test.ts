@@ -133,6 +133,15 @@ describe('FuseAdapter', () => {
     expect(h.model.getattr(ino)).toMatchObject({ uid: 1000, mode: S_IFREG | 0o755 });
   });
 
+  it('FSYNC and FSYNCDIR are answered ENOSYS (nothing to do: the kernel then answers them itself); a bad inode is still its errno', () => {
+    const h = harness();
+    const c = h.call(OP.CREATE, root, 1, nm('f'), 0o644, 2)!;
+    const ino = c.attr![A.INO]!;
+    expect(h.call(OP.FSYNC, root, ino, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
+    expect(h.call(OP.FSYNCDIR, root, 1, 1)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
+    expect(h.call(OP.FSYNC, root, 9999, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [2] });
+  });
+
   it('readdir continues from cookies across small buffers and lists every name once', () => {
     const h = harness();
     const want: string[] = [];

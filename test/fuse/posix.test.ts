@@ -250,6 +250,13 @@ describe.skipIf(NO_FUSE).each(targets)(fuseTitle('on $name'), ({ make }) => {
     expect(st).toEqual(['1000 1000 644', '1000 4321 644', '1000 4321 2755', '0 0 777']);
   });
 
+  it('fsync, fdatasync and a directory fsync succeed (answered ENOSYS once, then by the kernel)', async () => {
+    await sh(`set -e; cd ${m}; mkdir -p syncdir; echo data > syncdir/f
+      for i in 1 2 3; do dd if=/dev/zero of=syncdir/f bs=4k count=1 conv=fsync,notrunc status=none; done
+      dd if=/dev/zero of=syncdir/g bs=4k count=2 conv=fdatasync status=none; sync -f syncdir; sync syncdir`);
+    expect((await fsp.stat(path.join(m, 'syncdir', 'g'))).size).toBe(8192);
+  });
+
   it('a file the caller may not write is refused (default_permissions)', async () => {
     await sh(`cd ${m}; echo secret > priv; chmod 600 priv`);
     await expect(sh(`cd ${m}; setpriv --reuid=1000 --regid=1000 --clear-groups cat priv`)).rejects.toThrow(/Permission denied/);
