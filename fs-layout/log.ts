@@ -91,15 +91,21 @@ export const SA = {
   MODE: 0x1, UID: 0x2, GID: 0x4, RDEV: 0x8, ATIME: 0x10, MTIME: 0x20, CTIME: 0x40, NLINK: 0x80, SIZE: 0x100,
   /** Directories: the directory now holding this one's name (a cross-directory rename). */
   PARENT: 0x200,
+  /**
+   * Directories: nextCookie := max(nextCookie, the `size` field) — written by log GC so readdir
+   * cookies never go backwards when the names that used them are compacted away. Never set
+   * together with SIZE (a directory's size is not stored).
+   */
+  COOKIE: 0x400,
 } as const;
 
 export const E_SETATTR = defineStruct('entry_setattr', 72, [
-  [0, 4, 'mask', 'which fields below apply (MODE 0x1, UID 0x2, GID 0x4, RDEV 0x8, ATIME 0x10, MTIME 0x20, CTIME 0x40, NLINK 0x80, SIZE 0x100, PARENT 0x200)'],
+  [0, 4, 'mask', 'which fields below apply (MODE 0x1, UID 0x2, GID 0x4, RDEV 0x8, ATIME 0x10, MTIME 0x20, CTIME 0x40, NLINK 0x80, SIZE 0x100, PARENT 0x200, COOKIE 0x400)'],
   [4, 4, 'mode', 'permission bits (type bits are fixed in the inode)'],
   [8, 4, 'uid', 'owner'],
   [12, 4, 'gid', 'group'],
   [16, 8, 'rdev', 'device number (char/block devices)'],
-  [24, 8, 'size', 'file size (at creation, and a fallocate that grows the size)'],
+  [24, 8, 'size', 'file size (at creation, and a fallocate that grows the size); directories with COOKIE: the next readdir cookie'],
   [32, 8, 'atimeNs', 'access time, ns'],
   [40, 8, 'mtimeNs', 'modification time, ns'],
   [48, 8, 'ctimeNs', 'change time, ns'],
