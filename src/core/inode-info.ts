@@ -121,6 +121,10 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
       if (e.mask & SA.CTIME) info.ctimeNs = e.ctimeNs;
       if (e.mask & SA.NLINK) info.nlink = e.nlink;
       if (e.mask & SA.PARENT) info.parent = e.parent ?? 0;
+      if (e.mask & SA.COOKIE) {
+        assert(!(e.mask & SA.SIZE), () => `SETATTR with both SIZE and COOKIE on ino ${info.ino}`);
+        info.nextCookie = Math.max(info.nextCookie, e.size);
+      }
       break;
     case ET.LINK_CHANGE:
       info.nlink = e.nlink;
