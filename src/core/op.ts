@@ -7,7 +7,9 @@
  *   3. the commit: one `commitLogTail` when only one existing inode changes, else the journal
  *      with every tail, state word and orphan slot the operation changes;
  *   4. DRAM follows by replaying the same entries (`applyEntry`), and blocks made unreachable are
- *      freed only now.
+ *      freed only now;
+ *   5. log GC's hook (src/core/gc/policy.ts) may compact a changed inode's log — a separate,
+ *      state-preserving commit of its own, after the operation is durable (bounded work).
  * A throw before step 3 gives every block back and leaves nothing visible (a failed operation
  * changes nothing). A throw after step 3 is a bug (assert).
  *
@@ -33,6 +35,8 @@ export interface OpContext {
   faults: CoreFaults;
   /** Blocks only space-freeing operations may take (src/core/space-reserve.ts). */
   reserveBlocks: number;
+  /** Log GC: called after every commit with the inodes it changed (src/core/gc/policy.ts). */
+  gc?: { afterCommit(changed: InodeInfo[]): void };
   /** Strict mode: called after every commit with the inodes it changed (expensive checks). */
   verify?: (changed: InodeInfo[]) => void;
 }
@@ -132,6 +136,8 @@ export class Op {
     }
     for (const fn of this.afterCommit) fn();
     this.alloc.committed();
-    this.ctx.verify?.(results.map((r) => r.info));
+    const changed = results.map((r) => r.info);
+    this.ctx.gc?.afterCommit(changed);
+    this.ctx.verify?.(changed);
   }
 }

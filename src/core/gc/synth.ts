@@ -1,0 +1,69 @@
+/**
+ * Log GC, step 1 of a compaction: the minimal log entries whose replay rebuilds a given inode
+ * state (an InodeInfo replayed from the pages before the tail page, src/core/gc/compact.ts).
+ *
+ * Layer: core/gc. Pure DRAM (no PM access). Invariant (checked by compaction's callers in strict
+ * mode, and by test/gc): replaying `synthesize(s)` into a fresh InodeInfo of the same inode gives
+ * `s` again — attributes, extents (UNWRITTEN included, same blocks), allocatedBlocks, names with
+ * their cookies, nextCookie, xattrs in the same order, symlink target and block, parent.
+ * Order matters: WRITE_EXTENT, DENTRY_ADD and XATTR_SET also set times (and size), so the one
+ * SETATTR carrying every attribute comes last (FORMAT.md "Log garbage collection").
+ */
+import { ET, SA, WRITE_UNWRITTEN } from '../../../fs-layout/log';
+import { BLOCK_SIZE } from '../../../fs-layout/constants';
+import { assert } from '../assert';
+import type { ExtentPiece } from '../indexes';
+import type { InodeInfo } from '../inode-info';
+import type { LogEntry } from '../log-codec';
+
+/** Where a mapped piece's blocks are for the synthesized WRITE_EXTENT (compaction may fold inline pieces into new blocks). */
+export type PieceBlocks = (p: ExtentPiece) => { block: number; flags: number };
+
+/** The mapping of an ordinary (block-backed) piece. */
+export function plainPieceBlocks(p: ExtentPiece): { block: number; flags: number } {
+  const v = p.value!;
+  assert(v.pm % BLOCK_SIZE === 0 && (p.end - p.start) % BLOCK_SIZE === 0, () => `unaligned piece ${p.start}..${p.end} at ${v.pm}`);
+  return { block: v.pm / BLOCK_SIZE, flags: v.unwritten ? WRITE_UNWRITTEN : 0 };
+}
+
+/** Entries rebuilding `s`; `genOf` gives a live child's generation (DENTRY entries carry it). */
+export function synthesize(s: InodeInfo, genOf: (ino: number) => number, pieceBlocks: PieceBlocks = plainPieceBlocks): LogEntry[] {
+  const out: LogEntry[] = [];
+  if (s.symlink) {
+    out.push({ type: ET.SYMLINK, target: s.symlinkBlock ? Buffer.alloc(0) : s.symlink, targetLength: s.symlink.length, block: s.symlinkBlock });
+  }
+  if (s.extents) {
+    for (const p of s.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
+      if (!p.value) continue;
+      const { block, flags } = pieceBlocks(p);
+      out.push({ type: ET.WRITE_EXTENT, fileOffset: p.start, block, count: (p.end - p.start) / BLOCK_SIZE, flags, newSize: s.size, mtimeNs: s.mtimeNs });
+    }
+  }
+  if (s.dir) {
+    for (const e of s.dir.after(0, Number.MAX_SAFE_INTEGER)) {
+      out.push({ type: ET.DENTRY_ADD, childIno: e.ino, childGen: genOf(e.ino), childType: e.type, cookie: e.cookie, timeNs: s.mtimeNs, name: e.name });
+    }
+  }
+  for (const [k, v] of s.xattrs) {
+    const name = Buffer.from(k, 'latin1');
+    out.push(Buffer.isBuffer(v)
+      ? { type: ET.XATTR_SET, name, value: v, valueLength: v.length, extents: [], ctimeNs: s.ctimeNs }
+      : { type: ET.XATTR_SET, name, value: Buffer.alloc(0), valueLength: v.length, extents: v.extents, ctimeNs: s.ctimeNs });
+  }
+  out.push(finalSetattr(s));
+  return out;
+}
+
+/** The last entry: every attribute; a directory's next cookie (COOKIE) instead of a size. */
+function finalSetattr(s: InodeInfo): LogEntry {
+  let mask = SA.MODE | SA.UID | SA.GID | SA.RDEV | SA.ATIME | SA.MTIME | SA.CTIME | SA.NLINK;
+  if (s.dir) {
+    assert(s.size === 0, () => `directory ${s.ino} with size ${s.size}`);
+    mask |= SA.COOKIE;
+  } else mask |= SA.SIZE;
+  if (s.parent !== 0) mask |= SA.PARENT;
+  return {
+    type: ET.SETATTR, mask, mode: s.perm, uid: s.uid, gid: s.gid, rdev: s.rdev, size: s.dir ? s.nextCookie : s.size,
+    atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, nlink: s.nlink, parent: s.parent,
+  };
+}
