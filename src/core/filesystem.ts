@@ -27,7 +27,7 @@
  */
 import {
   BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
-  inodeState, inodeStateValid,
+  inodeState, inodeStateGeneration, inodeStateValid,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import {
@@ -47,6 +47,8 @@ import { makeAllocator, makeIndexFactories, makeInoAllocator } from './index-ada
 import { ExtentAllocator } from './index/extent-allocator';
 import { InoAllocator } from './index/ino-allocator';
 import { InodeCache, type InodeCacheStats } from './inode-cache';
+import type { CompactResult } from './gc/compact';
+import { type GcOptions, type GcStats, LogGc } from './gc/policy';
 import { Journal } from './journal';
 import { Op, type OpContext } from './op';
 import { OrphanList } from './orphans';
@@ -74,6 +76,8 @@ export interface MountOptions {
   dramCacheBytes?: number;
   /** Use the saved allocator state of a clean unmount (default true); false always scans (tests, benchmarks). */
   useSavedState?: boolean;
+  /** Log GC (src/core/gc/policy.ts): thresholds, or false to never compact. Default on, minPages 8. */
+  gc?: Partial<GcOptions> | false;
 }
 
 /** Default inode-cache budget. */
@@ -124,11 +128,17 @@ export class FileSystem implements FileSystemApi {
   private readonly allocator: ExtentAllocator;
   private readonly inoAlloc: InoAllocator;
   private readonly ctx: OpContext;
+  private readonly gc: LogGc;
   private readonly factories: IndexFactories;
   private readonly clock: () => bigint;
   private readonly atime: 'relatime' | 'strictatime' | 'noatime';
   private stateSlot: number;
   private mounted = true;
+  /**
+   * Open references per inode (FUSE holds one per inode the kernel knows): kept here, apart from
+   * InodeInfo, so an open inode that still has links may be evicted and reloaded with its count.
+   */
+  private readonly opens = new Map<number, number>();
   /** Depth of public calls in progress (the cache settles when the outermost returns). */
   private callDepth = 0;
 
@@ -140,7 +150,7 @@ export class FileSystem implements FileSystemApi {
   static {
     const calls = ['lookup', 'getattr', 'setattr', 'mknod', 'mkdir', 'symlink', 'readlink', 'link', 'unlink', 'rmdir', 'rename',
       'open', 'release', 'read', 'readSegments', 'write', 'fallocate', 'lseek', 'readdir', 'statfs', 'getxattr', 'setxattr',
-      'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk'] as const;
+      'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk', 'compactLogOf'] as const;
     const proto = FileSystem.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const name of calls) {
       const f = proto[name];
@@ -210,6 +220,11 @@ export class FileSystem implements FileSystemApi {
       reserveBlocks: reserveBlocks(read.sb.replicaBlock - read.sb.dataStartBlock),
     };
     if (opts.strict) this.ctx.verify = (changed) => this.verify(changed);
+    this.gc = new LogGc({
+      region, allocator: this.allocator, reserveBlocks: this.ctx.reserveBlocks, factories: this.factories,
+      genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
+    }, opts.gc === false ? { enabled: false } : opts.gc);
+    this.ctx.gc = this.gc;
     const loadsBefore = this.cache.stats().loads;
     const freed = this.cleanOrphans();
     this.cache.settle();
@@ -226,6 +241,7 @@ export class FileSystem implements FileSystemApi {
     const state = this.table.readState(ino);
     if (!inodeStateValid(state)) return null;
     const n = loadInode(this.region, this.table, ino, state, this.factories);
+    n.openCount = this.opens.get(ino) ?? 0;
     if (n.dir) {
       // `..`: the root is its own parent; else the last logged PARENT, else the creation parent.
       if (ino === this.sb.rootIno) n.parent = ino;
@@ -270,7 +286,13 @@ export class FileSystem implements FileSystemApi {
   /** One operation; `cls` FREEING (unlink, rmdir, rename, shrinking truncate, …) may use the block reserve. */
   private run<T>(build: (op: Op) => T, cls: SpaceClass = ORDINARY): T {
     this.checkMounted();
-    return Op.run(this.ctx, this.clock(), build, cls);
+    try {
+      return Op.run(this.ctx, this.clock(), build, cls);
+    } catch (e) {
+      // ENOSPC changed nothing: compact the longest logs in memory once, and retry if that freed pages.
+      if (!(e instanceof FsError && e.code === 'ENOSPC') || this.gc.reclaim(this.cache.inMemory()) <= 0) throw e;
+      return Op.run(this.ctx, this.clock(), build, cls);
+    }
   }
   private get(ino: Ino): InodeInfo {
     this.checkMounted();
@@ -630,7 +652,9 @@ export class FileSystem implements FileSystemApi {
   // ---- open / release --------------------------------------------------------------------
 
   open(ino: Ino): void {
-    this.get(ino).openCount++;
+    const n = this.get(ino);
+    n.openCount++;
+    this.opens.set(ino, n.openCount);
   }
 
   release(ino: Ino): void {
@@ -639,9 +663,12 @@ export class FileSystem implements FileSystemApi {
     if (n.openCount === 1 && n.nlink === 0) {
       this.run((op) => this.stageFree(op, n), FREEING);
       n.openCount = 0;
+      this.opens.delete(ino);
       return;
     }
     n.openCount--;
+    if (n.openCount === 0) this.opens.delete(ino);
+    else this.opens.set(ino, n.openCount);
   }
 
   // ---- data ------------------------------------------------------------------------------
@@ -830,6 +857,16 @@ export class FileSystem implements FileSystemApi {
       (n.dir as { check?: () => void } | null)?.check?.();
     }
     (this.allocator as { check?: () => void }).check?.();
+  }
+
+  /** Compact inode `ino`'s log now (tests, benchmarks); null when there is nothing to gain. */
+  compactLogOf(ino: Ino): CompactResult | null {
+    return this.gc.tryCompact(this.get(ino));
+  }
+
+  /** Log GC counters (src/core/gc/policy.ts). */
+  gcStats(): GcStats {
+    return this.gc.stats();
   }
 
   /** Blocks free in the allocator. */
