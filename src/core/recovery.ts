@@ -21,7 +21,7 @@ import { applyEntry, FIRST_COOKIE, type InodeInfo, NO_XATTRS, xattrBlocks } from
 import type { DirIndexLike, ExtentIndex } from './indexes';
 import { InodeTable } from './inode-table';
 import { commitJournal } from './journal';
-import { checkPageTail, decodeEntry } from './log-codec';
+import { checkPageTail, decodeEntry, type LogEntry } from './log-codec';
 import { decodeJournal } from './meta-codec';
 import { OrphanList } from './orphans';
 import type { SuperblockInfo } from './superblock';
@@ -109,6 +109,8 @@ export function replayLog(region: Region, info: InodeInfo): void {
       if (e.block >= maxBlocks) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, `symlink block ${e.block} outside the region`);
       e.target = region.read(e.block * BLOCK_SIZE, e.targetLength);
     }
+    const outside = blocksOutside(e, maxBlocks);
+    if (outside) throw new CorruptionError(`${where}, entry`, block * BLOCK_SIZE + pos, outside);
     try {
       applyEntry(info, e);
     } catch (x) {
@@ -121,6 +123,15 @@ export function replayLog(region: Region, info: InodeInfo): void {
       throw new CorruptionError(where, block * BLOCK_SIZE + pos, `entry crosses the committed tail ${info.logTail}`);
     }
   }
+}
+
+/** Why an entry's data blocks lie outside the region, or null (a lazily loaded inode has no block map to catch it later). */
+function blocksOutside(e: LogEntry, maxBlocks: number): string | null {
+  if (e.type === ET.WRITE_EXTENT && e.block + e.count > maxBlocks) return `extent of blocks ${e.block}+${e.count} outside the region`;
+  if (e.type === ET.XATTR_SET) {
+    for (const x of e.extents) if (x.start + x.count > maxBlocks) return `xattr value blocks ${x.start}+${x.count} outside the region`;
+  }
+  return null;
 }
 
 /** Load one valid inode: fixed fields, then its log (also fsck's reader of an inode). */
