@@ -33,7 +33,9 @@ export class OrphanList {
       this.blocks.push(blk);
       for (let i = ORPHAN_SLOTS_PER_BLOCK - 1; i >= 0; i--) {
         const addr = blk * BLOCK_SIZE + ORPHAN_HEADER_SIZE + i * 8;
-        const ino = this.region.readU64(addr);
+        const word = this.region.readBigU64(addr);
+        if (word > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptionError(`orphan block ${this.blocks.length - 1}`, addr, `slot holds inode ${word}`);
+        const ino = Number(word);
         if (ino === 0) this.freeSlots.push(addr);
         else this.occupied.set(addr, ino);
       }
