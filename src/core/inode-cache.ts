@@ -10,8 +10,11 @@
  *   operation's references stay valid until it returns: nothing is evicted during a call.
  *   Inodes used by the current call are held in `touched`; `settle()` (between calls) moves
  *   them to `pinned` or to the LRU with their size re-estimated, and only then may the LRU evict.
- * - Never evicted (kept in `pinned`): the root, inodes with openCount > 0, inodes on the orphan
- *   list (orphanSlot ≠ 0) — their DRAM-only state cannot be rebuilt from the log.
+ * - Never evicted (kept in `pinned`): the root, and unlinked inodes still open (nlink 0 with
+ *   openCount > 0, or on the orphan list: orphanSlot ≠ 0) — their DRAM-only state cannot be
+ *   rebuilt from the log. An open inode that has links may be evicted: its open count lives in
+ *   the FileSystem's `opens` map and the loader puts it back (the FUSE adapter holds an open
+ *   reference on every inode the kernel knows, which would otherwise pin them all).
  * - An inode whose estimate exceeds the whole budget is kept alone in `oversize` (the most
  *   recent such one), so a huge directory is not reloaded at each call; it counts on top of the
  *   budget (one inode).
@@ -119,7 +122,7 @@ export class InodeCache {
   }
 
   private place(n: InodeInfo): void {
-    if (n.ino === this.opts.rootIno || n.openCount > 0 || n.orphanSlot !== 0) {
+    if (n.ino === this.opts.rootIno || n.orphanSlot !== 0 || (n.openCount > 0 && n.nlink === 0)) {
       this.lru.delete(n.ino);
       if (this.oversize === n) this.oversize = null;
       this.pinned.set(n.ino, n);
