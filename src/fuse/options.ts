@@ -28,6 +28,8 @@ export interface MountSettings {
   logFile: string | undefined;
   /** Keep polling the FUSE device this many µs after it runs dry before sleeping (0 = off). */
   spinMicros: number;
+  /** The core's inode-cache budget in bytes (`dram_cache=64M`; undefined = the core's default; Infinity = unlimited). */
+  dramCacheBytes: number | undefined;
 }
 
 export class MountOptionError extends Error {
@@ -46,6 +48,7 @@ export function defaultSettings(isRoot = process.getuid?.() === 0): MountSetting
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
     attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined, spinMicros: DEFAULT_SPIN_US,
+    dramCacheBytes: undefined,
   };
 }
 
@@ -94,6 +97,14 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
       const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
       if (!(n >= 0 && n <= 10000)) throw new MountOptionError(`mount option 'spin_us' needs 0..10000 microseconds, got '${opt}'`);
       s.spinMicros = n;
+      return;
+    }
+    case 'dram_cache': {
+      // SIZE with an optional binary unit (K, M, G, T), at least 1M; or 'unlimited'
+      const m = val !== undefined ? /^(\d+)([kKmMgGtT]?)$/.exec(val) : null;
+      const n = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : val === 'unlimited' ? Infinity : NaN;
+      if (!(n >= 1 << 20)) throw new MountOptionError(`mount option 'dram_cache' needs a size of at least 1M (e.g. 64M, 2G) or 'unlimited', got '${opt}'`);
+      s.dramCacheBytes = n;
       return;
     }
     case 'log':
