@@ -27,6 +27,8 @@ export interface OpenImageOptions {
   readOnly: boolean;
   forcePmem: boolean;
   atime?: 'relatime' | 'strictatime' | 'noatime';
+  /** The core's inode-cache budget in bytes (undefined: the core's default). */
+  dramCacheBytes?: number;
 }
 
 export interface OpenedImage {
@@ -125,7 +127,7 @@ function mountFsMode(region: NativeRegion, opts: OpenImageOptions, device: strin
   if (!core.FileSystem) throw new ImageRefusal('the core file system is not available in this build');
   let fs: CoreFileSystem;
   try {
-    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime') });
+    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes });
   } catch (e) {
     if (e instanceof CorruptionError || e instanceof FsError) throw new ImageRefusal(`${device}: cannot mount: ${e.message}`);
     throw e;
