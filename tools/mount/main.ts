@@ -35,6 +35,7 @@ options:
        forcepmem             treat a plain file as PM (fast; NOT durable across power loss)
        log=FILE              the background server appends its messages to FILE
        spin_us=N             poll N µs for the next request before sleeping (default 50; 0 off)
+       dram_cache=SIZE       DRAM budget of the inode cache, e.g. 64M, 2G, unlimited (default 256M)
        nosuid,nodev,noexec,noatime,...  passed to the kernel
   -h, --help           show this help
 `;
