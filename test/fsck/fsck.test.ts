@@ -50,8 +50,8 @@ describe('fsck.pmlogfs', () => {
     ['a bit flip in the journal state', () => flipBit(image, readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock * 4096 + JOURNAL.off.state, 1), /journal.*unknown journal state 2 \[journal\]/],
     ['a wrong nlink (valid LINK_CHANGE entry)', () => appendEntry(image, files.big, { type: ET.LINK_CHANGE, nlink: 7, ctimeNs: 1n }), /inode \d+.*nlink 7, names = 1 \[nlink\]/],
     ['a dentry to a free inode', () => appendEntry(image, 1, { type: ET.DENTRY_ADD, childIno: 10000, childGen: 1, childType: S_IFREG, cookie: 1_000_000, timeNs: 1n, name: b('ghost') }), /name "ghost".*free inode 10000 \[dentry-free-inode\]/],
-    ['a block referenced twice', () => appendEntry(image, files.small, { type: ET.WRITE_EXTENT, fileOffset: 0, block: readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock, count: 1, flags: 0, newSize: 4096, mtimeNs: 1n }), /block \d+ is also used by journal \[block-twice\]/],
-    ['a log head pointing outside the region', () => { const c = Buffer.from(image); c.writeBigUInt64LE(1n << 40n, inodeWhere(image, files.big).slot + INODE.off.logHead); return c; }, /log of inode \d+.*bad log head \d+ \[log\]/],
+    ['a block referenced twice', () => appendEntry(image, files.small, { type: ET.WRITE_EXTENT, fileOffset: 0, block: readSuperblock(MemoryRegion.fromImage(image)).sb.journalBlock, count: 1, flags: 0, newSize: 4096, mtimeNs: 1n }), /block \d+ is also used by journal.*\[block-twice\]/],
+    ['a log head pointing outside the region', () => { const c = Buffer.from(image); c.writeBigUInt64LE(1n << 40n, inodeWhere(image, files.big).slot + INODE.off.logHead); return c; }, /log of inode \d+.*bad log head \d+.*\[log\]/],
     ['a zeroed log page', () => { const c = Buffer.from(image); c.fill(0, inodeWhere(image, files.small).logHead, inodeWhere(image, files.small).logHead + 4096); return c; }, /log of inode \d+, page 0.*\[log\]/],
   ];
   for (const [what, make, named] of corruptions) {
