@@ -16,7 +16,8 @@
 // (4 KiB write+fsync p50, do-nothing file system, quiet 2-vCPU VM: 141 µs without, 48 µs with).
 //
 // Exports: fuseMount(mountpoint, options, maxWrite, writebackCache, handler, onExit, spinMicros),
-// fuseUnmount(), fuseScratch() (the shared Float64Array), fuse_ops codes, and fuseReply*.
+// fuseUnmount(), fuseScratch() (the shared Float64Array), fuseKillprivV2(), and fuseReply*.
+// The device is read and written through fuse_io.cc (FUSE_HANDLE_KILLPRIV_V2, per-request flags).
 // One mount per process.
 #include <fcntl.h>
 #include <unistd.h>
@@ -192,6 +193,12 @@ napi_value Mount(napi_env env, napi_callback_info info) {
   }
   s->mounted = true;
   int fd = fuse_session_fd(s->se);
+  if (!UseSessionIo(s, fd)) {
+    DestroySession(s);
+    delete s;
+    FuseThrow(env, "EIO", "fuse_session_custom_io failed on " + mnt);
+    return nullptr;
+  }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
@@ -213,6 +220,13 @@ napi_value Unmount(napi_env, napi_callback_info) {
   DestroySession(s);
   if (!had_poll) delete s;
   return nullptr;
+}
+
+// fuseKillprivV2(): true once the kernel accepted FUSE_HANDLE_KILLPRIV_V2 (see fuse_io.cc).
+napi_value KillprivV2Fn(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_get_boolean(env, g_session != nullptr && g_session->killpriv_v2, &v);
+  return v;
 }
 
 napi_value ScratchFn(napi_env env, napi_callback_info) {
@@ -268,7 +282,7 @@ static void InitFuseRaw(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback fn;
-  } fns[] = {{"fuseMount", Mount}, {"fuseUnmount", Unmount}, {"fuseScratch", ScratchFn}};
+  } fns[] = {{"fuseMount", Mount}, {"fuseUnmount", Unmount}, {"fuseScratch", ScratchFn}, {"fuseKillprivV2", KillprivV2Fn}};
   for (const auto& f : fns) {
     napi_value v;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);

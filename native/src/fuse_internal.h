@@ -36,6 +36,7 @@ enum FuseOp : int {
 // Scratch Float64Array slots (must match S in src/fuse/native.ts).
 enum Scratch : int {
   kSUid = 0, kSGid = 1, kSPid = 2, kSUmask = 3,  // caller of the current request
+  kSKillSuidgid = 4,  // 1: this WRITE/SETATTR must clear suid/sgid; 2: empty SETATTR (fuse_io.cc)
   kSAttr = 8,                                    // attr block: 16 slots, layout below
   kSEntryTimeout = 24, kSAttrTimeout = 25,
   kSlots = 32,
@@ -70,6 +71,10 @@ struct Session {
   // The request whose handler is running (to pin its write payload if not answered inline).
   fuse_req_t current = nullptr;
   bool current_is_write = false;
+  // fuse_io.cc: the unique id of the kernel's INIT request while its reply is due (0: none), and
+  // whether FUSE_HANDLE_KILLPRIV_V2 went out in that reply.
+  uint64_t init_unique = 0;
+  bool killpriv_v2 = false;
 };
 
 extern double* g_scratch;      // the scratch Float64Array's data (kSlots doubles)
@@ -81,6 +86,9 @@ const fuse_lowlevel_ops* FuseOps();
 bool TakeRequest(Session* s, fuse_req_t req);
 // fuse_reply.cc: registers fuseReply* on exports.
 void InitFuseReplies(napi_env env, napi_value exports);
+// fuse_io.cc: makes the session read and write the device through our I/O functions (the INIT
+// reply gains FUSE_HANDLE_KILLPRIV_V2; per-request kill flags go to the scratch array).
+bool UseSessionIo(Session* s, int fd);
 // fuse_binding.cc: the single live session (one mount per process), or nullptr.
 Session* CurrentSession();
 

@@ -13,8 +13,11 @@
  *   The root is never counted (the kernel never forgets it).
  * - New inodes belong to the caller (uid; gid, or the parent's gid when the parent is setgid, and
  *   a new directory inherits the setgid bit), with the caller's umask applied.
- * - suid/sgid are cleared on a write by a non-root caller and on chown of a non-directory, as
- *   Linux does (the kernel also asks for it through SETATTR; doing it twice is harmless).
+ * - Privileges are dropped as Linux drops them (the kernel negotiates FUSE_HANDLE_KILLPRIV_V2,
+ *   native/src/fuse_io.cc, and leaves this to us): suid, and sgid with group-exec, on a write,
+ *   truncate or fallocate whose caller lacks CAP_FSETID (the kernel's KILL_SUIDGID flag, or any
+ *   non-root caller) and on chown of a non-directory; security.capability on every write,
+ *   truncate, fallocate and chown. Without V2 the kernel does it too; doing it twice is harmless.
  * - Read-only: every mutating request is EROFS.
  */
 import {
@@ -40,6 +43,7 @@ const RENAME_WHITEOUT = 4;
 /** Smallest dirent: 24-byte header + name padded to 8; direntplus adds a 128-byte entry_out. */
 const DIRENT_MIN = 32;
 const DIRENTPLUS_MIN = 152;
+const CAPABILITY = Buffer.from('security.capability');
 
 export type Replies = Omit<FuseNative, 'fuseMount' | 'fuseUnmount' | 'fuseScratch'>;
 
@@ -149,7 +153,7 @@ export class FuseAdapter {
       case OP.GETXATTR: return this.getxattr(req, a, b, c);
       case OP.LISTXATTR: return this.sized(req, listBytes(fs.listxattr(a)), b);
       case OP.REMOVEXATTR: this.writable(); fs.removexattr(a, b); return this.r.fuseReplyErr(req, 0);
-      case OP.FALLOCATE: this.writable(); fs.fallocate(a, b, c, d); return this.r.fuseReplyErr(req, 0);
+      case OP.FALLOCATE: this.writable(); this.dropPrivileges(a); fs.fallocate(a, b, c, d); return this.r.fuseReplyErr(req, 0);
       case OP.LSEEK: return this.r.fuseReplyLseek(req, fs.lseek(a, b, c));
       default: return this.r.fuseReplyErr(req, ENOSYS);
     }
@@ -235,14 +239,40 @@ export class FuseAdapter {
   private setattr(req: number, ino: Ino, valid: number): void {
     this.writable();
     const changes = readSetattr(this.scratch, valid);
-    if ((changes.uid !== undefined || changes.gid !== undefined) && changes.mode === undefined) {
-      const cur = this.fs.getattr(ino);
-      if ((cur.mode & S_IFMT) !== S_IFDIR) {
+    const chown = changes.uid !== undefined || changes.gid !== undefined;
+    const truncate = changes.size !== undefined;
+    // With KILLPRIV_V2 the kernel's privilege removal before a write reaches us as an empty
+    // SETATTR: clearing here makes the attributes in this reply (the kernel's cache) right at once.
+    const removePrivs = this.scratch[S.KILL_SUIDGID] === 2;
+    if (chown || truncate || removePrivs) {
+      this.dropCapability(ino);
+      if (changes.mode === undefined && (chown || this.callerLacksFsetid())) {
+        const cur = this.fs.getattr(ino);
         const kill = privBits(cur.mode);
         if (kill) changes.mode = cur.mode & 0o7777 & ~kill;
       }
     }
     this.attr(req, this.fs.setattr(ino, changes));
+  }
+
+  /** The kernel's FUSE_WRITE_KILL_SUIDGID / FATTR_KILL_SUIDGID, or (without V2) any non-root caller. */
+  private callerLacksFsetid(): boolean {
+    return this.scratch[S.KILL_SUIDGID] === 1 || this.scratch[S.UID] !== 0;
+  }
+
+  /** Before a write or fallocate: what Linux's file_remove_privs drops. */
+  private dropPrivileges(ino: Ino): void {
+    this.dropCapability(ino);
+    if (!this.callerLacksFsetid()) return;
+    const cur = this.fs.getattr(ino);
+    const kill = privBits(cur.mode);
+    if (kill) this.fs.setattr(ino, { mode: cur.mode & 0o7777 & ~kill });
+  }
+
+  /** Removes security.capability if the inode has it (a DRAM lookup when it has no xattrs). */
+  private dropCapability(ino: Ino): void {
+    const names = this.fs.listxattr(ino);
+    if (names.length !== 0 && names.some((n) => n.equals(CAPABILITY))) this.fs.removexattr(ino, CAPABILITY);
   }
 
   private newHandle(ino: Ino): number {
@@ -281,11 +311,7 @@ export class FuseAdapter {
 
   private write(req: number, ino: Ino, data: Buffer, offset: number): void {
     this.writable();
-    if (this.scratch[S.UID] !== 0) {
-      const cur = this.fs.getattr(ino);
-      const kill = privBits(cur.mode);
-      if (kill) this.fs.setattr(ino, { mode: cur.mode & 0o7777 & ~kill });
-    }
+    this.dropPrivileges(ino);
     this.r.fuseReplyWrite(req, this.fs.write(ino, offset, data));
   }
 
@@ -333,9 +359,9 @@ export class FuseAdapter {
   }
 
   /**
-   * The kernel asks for security.capability before every write (file_remove_privs; FUSE never
-   * marks inodes S_NOSEC), so a missing attribute is the hot case: answer it from listxattr
-   * without building an FsError (whose stack capture costs more than the lookup).
+   * A missing attribute is the hot case (the kernel asks security.capability before a write:
+   * once per inode with FUSE_HANDLE_KILLPRIV_V2, before every write without it): answer it from
+   * listxattr without building an FsError (whose stack capture costs more than the lookup).
    */
   private getxattr(req: number, ino: Ino, name: Buffer, size: number): void {
     const names = this.fs.listxattr(ino);

@@ -22,6 +22,11 @@ export const OP = {
 /** Scratch slots (fuse_internal.h `Scratch` / `AttrSlot`). */
 export const S = {
   UID: 0, GID: 1, PID: 2, UMASK: 3,
+  /**
+   * 1: the kernel asks this WRITE/SETATTR to clear suid/sgid (the caller lacks CAP_FSETID);
+   * 2: an empty SETATTR (the kernel's privilege removal before a write); else 0.
+   */
+  KILL_SUIDGID: 4,
   ATTR: 8,
   ENTRY_TIMEOUT: 24, ATTR_TIMEOUT: 25,
 } as const;
@@ -47,6 +52,12 @@ export interface FuseNative {
   fuseMount(mountpoint: string, options: string, maxWrite: number, writebackCache: boolean, handler: Handler, onExit: () => void, spinMicros?: number): void;
   fuseUnmount(): void;
   fuseScratch(): Float64Array;
+  /**
+   * True once the kernel took FUSE_HANDLE_KILLPRIV_V2 from our INIT reply (native/src/fuse_io.cc):
+   * it no longer asks getxattr("security.capability") before every write, and the adapter clears
+   * suid/sgid and security.capability itself.
+   */
+  fuseKillprivV2(): boolean;
   fuseReplyErr(req: number, errno: number): void;
   fuseReplyEntry(req: number): void;
   fuseReplyAttr(req: number): void;

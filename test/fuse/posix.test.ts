@@ -257,6 +257,20 @@ describe.skipIf(NO_FUSE).each(targets)(fuseTitle('on $name'), ({ make }) => {
     expect((await fsp.stat(path.join(m, 'syncdir', 'g'))).size).toBe(8192);
   });
 
+  it('a write, a truncate and a chown drop security.capability; a non-root truncate clears suid', async () => {
+    // A valid VFS_CAP_REVISION_2 value (effective, cap_net_raw permitted), as setcap writes it.
+    const cap = '-n security.capability -v 0x0100000200200000000000000000000000000000';
+    const has = async (f: string): Promise<boolean> =>
+      (await sh(`getfattr -m - -d ${m}/${f} 2>/dev/null || true`)).includes('security.capability');
+    await sh(`set -e; cd ${m}; mkdir -p caps; chmod 777 caps; for f in w t o; do echo x > caps/$f; setfattr ${cap} caps/$f; done
+      echo y > caps/s; chmod 4777 caps/s`);
+    expect([await has('caps/w'), await has('caps/t'), await has('caps/o')]).toEqual([true, true, true]);
+    await sh(`set -e; cd ${m}; echo more >> caps/w; truncate -s 1 caps/t; chown 1000 caps/o
+      setpriv --reuid=1000 --regid=1000 --clear-groups truncate -s 0 caps/s`);
+    expect([await has('caps/w'), await has('caps/t'), await has('caps/o')]).toEqual([false, false, false]);
+    expect((await sh(`stat -c '%a %s' ${m}/caps/s`)).trim()).toBe('777 0');
+  });
+
   it('a file the caller may not write is refused (default_permissions)', async () => {
     await sh(`cd ${m}; echo secret > priv; chmod 600 priv`);
     await expect(sh(`cd ${m}; setpriv --reuid=1000 --regid=1000 --clear-groups cat priv`)).rejects.toThrow(/Permission denied/);
@@ -285,6 +299,26 @@ describe.skipIf(NO_FUSE)(fuseTitle('-o writeback_cache'), () => {
       await sh(`dd if=${src} of=${t.mnt}/wb bs=64k status=none && sync ${t.mnt}/wb && cmp ${src} ${t.mnt}/wb`);
       const ino = t.model.lookup(1, Buffer.from('wb')).ino;
       expect(t.model.read(ino, 0, 3 << 20).equals(await fsp.readFile(src))).toBe(true);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe.skipIf(NO_FUSE)(fuseTitle('FUSE_HANDLE_KILLPRIV_V2 (model)'), () => {
+  it('the kernel asks getxattr(security.capability) once for a file, not before each of 64 writes', async () => {
+    const t = await mountModel();
+    try {
+      let listed = 0;
+      let written = 0;
+      const list = t.model.listxattr.bind(t.model);
+      const write = t.model.write.bind(t.model);
+      t.model.listxattr = (ino) => (listed++, list(ino)); // the adapter answers GETXATTR from listxattr
+      t.model.write = (ino, off, data) => (written++, write(ino, off, data));
+      await sh(`dd if=/dev/zero of=${t.mnt}/f bs=4k count=64 status=none`);
+      expect(written).toBe(64);
+      // one listxattr per write (the adapter's own capability check) + the kernel's GETXATTRs
+      expect(listed - written).toBeLessThanOrEqual(2);
     } finally {
       await t.stop();
     }
