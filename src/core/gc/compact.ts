@@ -36,6 +36,8 @@ export interface CompactEnv {
   region: Region;
   allocator: BlockAllocator;
   reserveBlocks: number;
+  /** First block the allocator owns: a log page below it (mkfs's root log page) is never freed. */
+  dataStartBlock: number;
   factories: IndexFactories;
   /** Generation of live inode `ino` (DENTRY entries carry their child's). */
   genOf(ino: number): number;
@@ -120,7 +122,7 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   const old = info.logPages.slice(0, n - 1);
   info.logHead = blocks[0] * BLOCK_SIZE;
   info.logPages = [...blocks, tailBlock];
-  for (const p of old) ops.releaseAfterCommit(p, 1);
+  for (const p of old) if (p >= env.dataStartBlock) ops.releaseAfterCommit(p, 1); // else lost: mkfs's, outside the allocator
   ops.committed(); // the old pages are free only now
   return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten };
 }
