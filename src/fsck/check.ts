@@ -14,6 +14,7 @@
 import { BLOCK_SIZE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED, JOURNAL_IDLE, XATTR_NAME_MAX, inodeStateValid } from '../../fs-layout';
 import { MemoryRegion } from '../pmem/memory-region';
 import type { Region } from '../pmem/region';
+import { S_IFLNK } from '../core/api';
 import { CorruptionError } from '../core/errors';
 import type { InodeInfo } from '../core/inode-info';
 import { makeIndexFactories } from '../core/index-adapters';
@@ -172,6 +173,10 @@ function loadInodes(region: Region, table: InodeTable, probs: Problems, fx: Find
 /** Sizes against extents (no block mapped wholly past EOF) and xattr names and value blocks. */
 function checkFiles(fx: Findings, probs: Problems): void {
   for (const n of fx.inodes.values()) {
+    if (n.type === S_IFLNK && n.symlink === null) {
+      probs.add('symlink', 'error', `inode ${n.ino}`, n.slotOff, 'symlink without a target (its SYMLINK entry is missing); the inode is freed');
+      fx.badSymlinks.push(n.ino);
+    }
     if (n.extents) {
       const eofBlock = Math.ceil(n.size / BLOCK_SIZE) * BLOCK_SIZE;
       let to = 0;

@@ -55,6 +55,8 @@ export interface Findings {
   /** Regular files with blocks mapped wholly past EOF: punch [from, to). */
   pastEof: Array<{ ino: number; from: number; to: number }>;
   badXattrs: Array<{ ino: number; key: string }>;
+  /** Symlinks without a target (freed). */
+  badSymlinks: number[];
   /** The saved allocator state disagrees with the scan (invalidate it). */
   savedStateStale: boolean;
   needsMount: boolean;
@@ -63,6 +65,6 @@ export interface Findings {
 export function emptyFindings(): Findings {
   return {
     read: null, journal: 'idle', table: null, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
-    unreachable: [], nlink: [], pastEof: [], badXattrs: [], savedStateStale: false, needsMount: false,
+    unreachable: [], nlink: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
   };
 }

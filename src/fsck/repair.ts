@@ -55,6 +55,14 @@ export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, 
   }
   const logs = repairBroken(region, fx, read.sb.rootIno, level, writes);
   if (logs) return logs;
+  if (level === 'all' && fx.badSymlinks.length > 0) {
+    writes();
+    for (const ino of fx.badSymlinks) {
+      const n = fx.inodes.get(ino)!;
+      commitInodeState(region, n.slotOff, inodeState(false, n.gen));
+    }
+    return `freed ${fx.badSymlinks.length} symlink(s) without a target`;
+  }
   if (fx.savedStateStale) {
     writes();
     return 'dropped the stale saved allocator state (the next mount scans)';
