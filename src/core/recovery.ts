@@ -95,7 +95,7 @@ export function replayLog(region: Region, info: InodeInfo): void {
       }
       block = nb;
       page = region.read(block * BLOCK_SIZE, BLOCK_SIZE);
-      tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), owner, info.logPages.length, block);
+      tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), owner, tail.pageSeq + 1, block); // seqs strictly increase
       if (typeof tail === 'string') throw new CorruptionError(`${where}, page ${info.logPages.length}`, block * BLOCK_SIZE, tail);
       info.logPages.push(block);
       pos = 0;
