@@ -4,19 +4,19 @@
  *
  * Layer: fronts (tools/fsck). Loads the heavy modules lazily (--help stays fast). Invariants: the
  * image's exclusive lock is taken first, so a mounted image is refused untouched; -n (the default)
- * maps the image read-only and changes nothing; -y/-p repair only what mount itself does (journal
- * rollback, orphans, clean state: the core mounts and unmounts the image) and only when no other
- * error was found; every failure is one line on stderr, never a stack trace.
+ * maps the image read-only and changes nothing; -y repairs through src/fsck's repair steps; -p
+ * only the safe kinds (else exit 4, nothing changed); every failure is one line on stderr, never
+ * a stack trace.
  */
 import { formatOptionHelp, optFlag, parseArgs, type OptionSpec } from '../cli/args';
 import { UsageError, runCli } from '../cli/errors';
 
-export const EXIT = { clean: 0, corrected: 1, errorsLeft: 4, operational: 8, usage: 16 } as const;
+export const EXIT = { clean: 0, corrected: 1, errorsLeft: 4, operational: 8, usage: 16, cancelled: 32 } as const;
 
 const OPTIONS: OptionSpec[] = [
   { name: 'no', short: 'n', help: 'check only, change nothing (the default)' },
-  { name: 'yes', short: 'y', help: "repair what mount's own recovery repairs (see below)" },
-  { name: 'preen', short: 'p', help: 'the same safe repairs, without questions; skips a clean image unless -f' },
+  { name: 'yes', short: 'y', help: 'repair every problem fsck knows a repair for (see below)' },
+  { name: 'preen', short: 'p', help: 'only the safe repairs (see below); skips a clean image unless -f' },
   { name: 'force', short: 'f', help: 'with -p, check even an image marked clean' },
   { name: 'verbose', short: 'v', help: 'also print notes and statistics' },
   { name: 'json', help: 'print one JSON object on stdout' },
@@ -29,18 +29,36 @@ function usage(prog: string): string {
     '',
     'Check a pmlogfs image: superblock and replica, journal, inode table, every live inode\'s log',
     '(bounds, cycles, page tails, entry checksums up to the committed tail), every block used at',
-    'most once, tree connectivity and link counts. Sector-mode images get the BTT check.',
+    'most once and inside the region, sizes against extents, xattrs, tree connectivity, link',
+    'counts, and the saved allocator state of a clean unmount. Sector-mode images get the BTT check.',
     '',
-    'Repair (-y, -p) is limited in this version to what mounting does anyway: roll back an',
-    'interrupted journal, free orphans (files unlinked while open) and mark the image clean. It is',
-    'done only when nothing else is wrong; other problems are reported and left (exit 4).',
+    'Repairs (-y), each a named problem marked "fixed":',
+    '  superblock-primary/-replica  rewrite the bad copy from the good one',
+    '  journal-pending / journal    roll an interrupted journal back / reset an unreadable one to idle',
+    '  log / log-torn               cut the log at its last valid entry (later entries are lost);',
+    '                               a log with no valid entry, or a bad inode body: free the inode',
+    '  block-twice / block-range    the first owner keeps the block (metadata, log, symlink, xattr,',
+    '                               data; then the lower inode); a file that is second gets a copy',
+    '                               (a clone) when the first owner is data, else the range is unmapped;',
+    '                               an xattr that is second is removed',
+    '  size-extents / xattr / symlink  unmap blocks past EOF / remove a bad xattr / free a symlink',
+    '                               without a target',
+    '  dentry-free-inode / dentry-type / dir-two-names  remove the name',
+    '  unreachable                  name it /lost+found/#<ino> (created if missing; directories too)',
+    '  nlink                        set the link count to the names found',
+    '  saved-state / leaked         drop the saved allocator state (the next mount scans)',
+    '  orphan / not-clean           mount and unmount (frees orphans, writes a clean state)',
+    'Preen (-p) repairs only journal-pending, log-torn, superblock copies, saved-state, leaked,',
+    'orphans and a not-clean state; anything else exits 4 with "UNEXPECTED INCONSISTENCY; RUN',
+    'fsck.pmlogfs MANUALLY" and changes nothing. Without -f, -p skips an image marked clean.',
+    'SIGINT/SIGTERM during a repair: the step in progress finishes, then fsck stops (exit 32).',
     'A mounted (locked) image is refused.',
     '',
     'options:',
     formatOptionHelp(OPTIONS),
     '',
     'exit status (fsck(8), or-ed): 0 clean, 1 errors corrected, 4 errors left uncorrected,',
-    '8 operational error (unreadable, not pmlogfs, in use), 16 usage error.',
+    '8 operational error (unreadable, not pmlogfs, in use), 16 usage error, 32 cancelled.',
   ].join('\n') + '\n';
 }
 

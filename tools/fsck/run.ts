@@ -4,11 +4,11 @@
  *
  * Layer: fronts (tools/fsck). PM only through the Region from tools/cli/region. Invariants: the
  * lock is taken before the image is read; -n maps read-only; the lock and mapping are released
- * on every path.
+ * on every path; a signal during a repair stops it between two steps (exit 32).
  */
 import { BLOCK_SIZE } from '../../fs-layout';
 import { hasPmlogfsMagic, readSuperblock } from '../../src/core/superblock';
-import { checkFileSystem, type FsckProblem, type FsckReport } from '../../src/fsck';
+import { repairSteps, type FsckProblem, type FsckReport } from '../../src/fsck';
 import { CliError } from '../cli/errors';
 import { toJson } from '../cli/output';
 import { Progress } from '../cli/progress';
@@ -29,7 +29,7 @@ function fail(msg: string): never {
   throw new CliError(msg, OPERATIONAL);
 }
 
-export function runFsck(path: string, o: RunFsckOptions): number {
+export async function runFsck(path: string, o: RunFsckOptions): Promise<number> {
   const t = inspectTarget(path);
   switch (t.kind) {
     case 'missing': fail(`${path}: no such file or directory`);
@@ -69,7 +69,7 @@ export function runFsck(path: string, o: RunFsckOptions): number {
         }
       }
       const bar = new Progress(process.stderr, 'Checking', 100, o.json);
-      const report = checkFileSystem(region, { repair: o.repair, progress: (_p, done) => bar.update(Math.floor(done * 100)) });
+      const report = await runSteps(repairSteps(region, { repair: o.repair, progress: (_p, done) => bar.update(Math.floor(done * 100)) }));
       bar.finish();
       const code = exitCode(report);
       if (o.json) process.stdout.write(toJson({ device: path, exitCode: code, ...report }));
@@ -83,8 +83,28 @@ export function runFsck(path: string, o: RunFsckOptions): number {
   }
 }
 
+/**
+ * Drive the check-and-repair loop, yielding to the event loop between repair steps so that a
+ * SIGINT (or SIGTERM) is seen: the step in progress finishes, no further step starts (exit 32).
+ */
+async function runSteps(it: Generator<string, FsckReport, boolean | undefined>): Promise<FsckReport> {
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (let r = it.next(false); ; r = it.next(stop)) {
+      if (r.done) return r.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 export function exitCode(r: FsckReport): number {
-  return (r.changed ? 1 : 0) | (r.clean ? 0 : 4);
+  return (r.changed ? 1 : 0) | (r.clean ? 0 : 4) | (r.interrupted ? 32 : 0);
 }
 
 function line(p: FsckProblem): string {
@@ -95,6 +115,8 @@ function line(p: FsckProblem): string {
 export function render(path: string, r: FsckReport, verbose: boolean): string {
   const out: string[] = [];
   for (const p of r.problems) if (verbose || p.severity !== 'note' || p.fixed) out.push(line(p));
+  if (verbose) for (const step of r.repairs) out.push(`repair: ${step}`);
+  if (r.interrupted) out.push('interrupted: the repair stopped after the step in progress; run fsck again');
   if (verbose && r.mode === 'sector') out.push('mode sector: the BTT (arenas, map, flog) was checked');
   else if (verbose) {
     out.push(`mode ${r.mode}: ${r.stats.inodes} live inodes, ${r.stats.directories} directories reached, ${r.stats.usedBlocks}/${r.stats.blockCount} blocks used`);
