@@ -2,6 +2,8 @@
 // Files: pmem_map.cc (mapping registry, map/unmap, view windows), pmem_persist.cc (flush,
 // drain, persist, copies, commit64, zero), crc32c.cc, crash_lines.cc (ShadowRegion helpers),
 // image_lock.cc (flock of an image in use). No file-system logic lives here.
+#include <malloc.h>
+
 #include <cmath>
 #include <string>
 
@@ -82,9 +84,21 @@ void Export(napi_env env, napi_value exports, const char* name, napi_callback fn
 
 static napi_value Noop(napi_env, napi_callback_info) { return nullptr; }
 
+// Keeps large freed blocks in the process heap instead of returning them to the kernel. A copy
+// out of the mapping (pmemRead into a new Buffer) cost ~400 µs per MiB against ~90 µs for the
+// memcpy itself: glibc served each fresh 1 MiB Buffer with a new mmap (or regrew a trimmed heap),
+// so every 4 KiB page of it faulted on first touch (247 minor faults per MiB measured). With
+// blocks up to 32 MiB taken from the heap and up to 128 MiB of free heap kept, a Buffer freed by
+// the GC is reused: 0 faults per MiB. Cost: up to 128 MiB of freed memory stays in the process.
+static void KeepLargeBlocksInHeap() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
+
 void InitPmem(Napi::Env env, Napi::Object exports) {
   napi_env e = env;
   napi_value x = exports;
+  KeepLargeBlocksInHeap();
   InitPmemMap(e, x);
   InitPmemPersist(e, x);
   InitCrc32c(e, x);
