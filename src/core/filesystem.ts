@@ -241,14 +241,37 @@ export class FileSystem implements FileSystemApi {
     const state = this.table.readState(ino);
     if (!inodeStateValid(state)) return null;
     const n = loadInode(this.region, this.table, ino, state, this.factories);
+    const free = this.freeBlockOf(n);
+    if (free) throw new CorruptionError(`inode ${ino}`, n.slotOff, free);
     n.openCount = this.opens.get(ino) ?? 0;
     if (n.dir) {
       // `..`: the root is its own parent; else the last logged PARENT, else the creation parent.
       if (ino === this.sb.rootIno) n.parent = ino;
       else if (n.nlink === 0) n.parent = 0;
-      else if (n.parent === 0) n.parent = this.region.readU64(n.slotOff + INODE.off.parentHint);
+      else if (n.parent === 0) {
+        const hint = this.region.readBigU64(n.slotOff + INODE.off.parentHint);
+        if (hint < 1n || hint > BigInt(this.table.capacity)) throw new CorruptionError(`inode ${ino}`, n.slotOff, `parent hint ${hint} is not an inode number`);
+        n.parent = Number(hint);
+      }
     }
     return n;
+  }
+
+  /**
+   * A lazily loaded inode's blocks must all be in use: the saved allocator state of a fast clean
+   * mount is trusted without a scan, so a log that names a block the allocator calls free is
+   * corruption (else freeing it would be a double free, and reusing it a cross-link).
+   */
+  private freeBlockOf(n: InodeInfo): string | null {
+    const a = this.allocator;
+    const used: Array<[string, number, number]> = n.logPages.map((p) => ['log page', p, 1]);
+    if (n.symlinkBlock) used.push(['symlink block', n.symlinkBlock, 1]);
+    for (const v of n.xattrs.values()) for (const x of xattrBlocks(v)) used.push(['xattr blocks', x.start, x.count]);
+    if (n.extents) {
+      for (const p of n.extents.pieces(0, Number.MAX_SAFE_INTEGER)) if (p.value) used.push(['data blocks', p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE]);
+    }
+    for (const [what, start, count] of used) if (a.anyFree(start, count)) return `${what} ${start}+${count} are free in the allocator`;
+    return null;
   }
 
   private lastSeq: number;

@@ -78,6 +78,11 @@ export class ExtentAllocator {
     return p !== undefined && p.end >= start + count;
   }
 
+  /** True when any block of [start, start + count) is free. */
+  anyFree(start: number, count: number): boolean {
+    return this.map.find(start, start + count).length > 0;
+  }
+
   alloc(count: number, hint?: number): BlockExtent[] {
     assert(Number.isSafeInteger(count) && count > 0, () => `alloc(${count})`);
     if (count > this.free_) throw new FsError('ENOSPC', `need ${count} blocks, ${this.free_} free`);
