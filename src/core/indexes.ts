@@ -6,11 +6,23 @@
  * Layer: core. Pure DRAM.
  */
 
-/** A mapped piece of a file: region byte offset of its first byte, and whether it is unwritten. */
-export interface ExtentValue { pm: number; unwritten: boolean }
+/**
+ * A mapped piece of a file: region byte offset of its first byte, and whether it is unwritten.
+ * `inline` marks a piece of the inline overlay: its bytes lie inside an INLINE_WRITE log entry
+ * (issue 7's small-write path), never in a data block; absent (undefined) on block pieces.
+ */
+export interface ExtentValue { pm: number; unwritten: boolean; inline?: boolean }
 /** A byte range of a file: mapped (value) or a hole (null). */
 export interface ExtentPiece { start: number; end: number; value: ExtentValue | null }
 
+/**
+ * A file's extents, in two layers (src/core/file-data.ts reads them together):
+ * - the BLOCK MAP (`set`/`remove`/`pieces`): block-aligned ranges → data blocks; every block
+ *   accounting (allocator, fsck, log GC's WRITE_EXTENTs) uses only this layer;
+ * - the INLINE OVERLAY (`setInline`/`removeInline`/`inlinePieces`): byte ranges → bytes inside
+ *   INLINE_WRITE entries in the inode's log, each piece within one file block, lying over the
+ *   block map (an overlay byte hides the block map's byte at the same file offset).
+ */
 export interface ExtentIndex {
   /** Map [start, end) to value (replacing what was there); returns the mapped pieces replaced. */
   set(start: number, end: number, value: ExtentValue): ExtentPiece[];
@@ -18,8 +30,16 @@ export interface ExtentIndex {
   remove(start: number, end: number): ExtentPiece[];
   /** The pieces covering [start, end) in order, holes included (value null). */
   pieces(start: number, end: number): ExtentPiece[];
-  /** Number of mapped extents. */
+  /** Overlay [start, end) with the bytes at region offset `pm` (inside a log entry). */
+  setInline(start: number, end: number, pm: number): void;
+  /** Drop the overlay in [start, end) (end may be Number.MAX_SAFE_INTEGER). */
+  removeInline(start: number, end: number): void;
+  /** The overlay pieces inside [start, end), clipped, in order (no holes; values marked inline). */
+  inlinePieces(start: number, end: number): ExtentPiece[];
+  /** Number of mapped extents: block-map extents plus overlay pieces (DRAM cost). */
   readonly count: number;
+  /** Number of overlay pieces. */
+  readonly inlineCount: number;
 }
 
 export interface DirSlot { ino: number; type: number; cookie: number }
@@ -30,5 +50,7 @@ export interface DirIndexLike {
   remove(name: Buffer): void;
   /** Entries with cookie > `cookie`, in cookie order, at most `max`. */
   after(cookie: number, max: number): Array<DirSlot & { name: Buffer }>;
+  /** Every live entry in no set order, its name as a latin1 string (no Buffer per name: mount's tree walk). */
+  forEachSlot(fn: (ino: number, type: number, nameLatin1: string) => void): void;
   readonly size: number;
 }

@@ -21,6 +21,8 @@
  * - `after(cookie, max)`: entries with cookie > `cookie` in cookie order, at most `max` —
  *   O(log n + max + removed entries not yet compacted).
  * - `size`, `nextCookie`, `takeCookie()`, iteration (cookie order).
+ * - `forEachSlot(fn)`: every live entry in no set order, the name as its latin1 key — O(n) with no
+ *   sort and no Buffer per name (mount's tree walk over every directory).
  *
  * Structure: the Map for lookups, plus an array of the same entry objects sorted by cookie;
  * removal marks the entry dead and the array is compacted once dead entries outnumber live ones
@@ -134,6 +136,10 @@ export class DirIndex {
     for (const e of this.order) {
       if (!e.dead) yield { name: Buffer.from(e.key, 'latin1'), ino: e.ino, type: e.type, cookie: e.cookie };
     }
+  }
+
+  forEachSlot(fn: (ino: number, type: number, nameLatin1: string) => void): void {
+    for (const e of this.byName.values()) fn(e.ino, e.type, e.key);
   }
 
   private ensureSorted(): void {
