@@ -8,7 +8,7 @@
  */
 import {
   INODE, INODE_CRC_START, INODE_MAGIC, INODES_PER_TABLE_BLOCK, ITB, ITB_CRC_END, ITB_CRC_START, ITB_MAGIC,
-} from '../../fs-layout';
+} from '../../fs-layout/inode'; // not the index: its re-exports are slow generic getters
 import { crc32c } from '../pmem/crc32c';
 
 export interface InodeFixed {

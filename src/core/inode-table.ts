@@ -7,9 +7,9 @@
  * free; `commitInodeState` is the only writer of state words outside the journal's apply step;
  * a new table block is persistent before `commitTableLink` links it.
  */
-import {
-  BLOCK_SIZE, INODE, INODE_SIZE, INODES_PER_TABLE_BLOCK, ITB, ITB_HEADER_SIZE, inodeStateGeneration,
-} from '../../fs-layout';
+// fs-layout's modules directly, not its index (whose re-exports are slow generic getters).
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { INODE, INODE_SIZE, INODES_PER_TABLE_BLOCK, ITB, ITB_HEADER_SIZE, inodeStateGeneration } from '../../fs-layout/inode';
 import type { Region } from '../pmem/region';
 import { assert } from './assert';
 import type { OpAllocations } from './block-source';

@@ -11,7 +11,7 @@ import {
   E_DENTRY, E_INLINE, E_LINK, E_PUNCH, E_SETATTR, E_SYMLINK, E_TRUNCATE, E_WRITE, E_XATTR_REMOVE,
   E_XATTR_SET, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES,
   LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, SYMLINK_TARGET_IN_BLOCK, XATTR_VALUE_IN_BLOCKS, entryLength,
-} from '../../fs-layout';
+} from '../../fs-layout/log'; // not the index: its re-exports are slow generic getters
 import { crc32c } from '../pmem/crc32c';
 import { assert } from './assert';
 
@@ -19,6 +19,7 @@ export interface Owner2 { ino: number; gen: number }
 
 export type LogEntry =
   | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; flags: number; newSize: number; mtimeNs: bigint }
+  /** `data` lies within one 4 KiB file block; decoded, it is a view of the bytes decoded from (transient: never kept). */
   | { type: typeof ET.INLINE_WRITE; fileOffset: number; newSize: number; mtimeNs: bigint; data: Buffer }
   | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
   | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number; parent?: number }
@@ -32,6 +33,13 @@ export type LogEntry =
   | { type: typeof ET.PUNCH; fileOffset: number; length: number; timeNs: bigint };
 
 const B = ENTRY_HEADER_SIZE;
+const H = ENTRY_HEADER.off;
+
+/** Offset of an INLINE_WRITE's data from the start of its entry (header + body). */
+export const INLINE_DATA_AT = ENTRY_HEADER_SIZE + E_INLINE.size;
+/** Largest INLINE_WRITE data (FORMAT.md "entry_inline_write"): half a block. */
+export const INLINE_DATA_MAX = 2048;
+const FILE_BLOCK = 4096;
 
 function wU64(b: Buffer, off: number, v: number | bigint): void {
   b.writeBigUInt64LE(typeof v === 'bigint' ? v : BigInt(v), off);
@@ -146,16 +154,19 @@ export function entryHeader(b: Buffer): { type: number; length: number; ownerIno
 
 /** Check and decode the entry in `b` (exactly `length` bytes); a string is the problem found. */
 export function decodeEntry(b: Buffer, owner: Owner2): LogEntry | string {
-  const h = entryHeader(b);
-  if (h.length !== b.length) return `length ${h.length} != ${b.length}`;
-  const crc = b.readUInt32LE(ENTRY_HEADER.off.crc);
+  // Header fields read in place (no header object: mount decodes every committed entry).
+  const length = b.readUInt16LE(H.length);
+  if (length !== b.length) return `length ${length} != ${b.length}`;
+  const crc = b.readUInt32LE(H.crc);
   const want = crc32c(b.subarray(ENTRY_CRC_START));
   if (crc !== want) return `bad entry checksum (stored 0x${crc.toString(16)}, computed 0x${want.toString(16)})`;
-  if (h.ownerIno !== owner.ino || h.ownerGen !== owner.gen) {
-    return `entry owned by (${h.ownerIno}, gen ${h.ownerGen}), expected (${owner.ino}, gen ${owner.gen})`;
+  const ownerIno = rU64(b, H.ownerIno);
+  const ownerGen = b.readUInt32LE(H.ownerGen);
+  if (ownerIno !== owner.ino || ownerGen !== owner.gen) {
+    return `entry owned by (${ownerIno}, gen ${ownerGen}), expected (${owner.ino}, gen ${owner.gen})`;
   }
-  const e = decodeBody(b, h.type);
-  if (typeof e !== 'string' && entryLength(bodySize(e)) !== h.length) return `entry length ${h.length} does not match its contents`;
+  const e = decodeBody(b, b.readUInt16LE(H.type));
+  if (typeof e !== 'string' && entryLength(bodySize(e)) !== length) return `entry length ${length} does not match its contents`;
   return e;
 }
 
@@ -168,8 +179,14 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
     case ET.INLINE_WRITE: {
       const o = E_INLINE.off;
       const n = b.readUInt32LE(B + o.dataLength);
-      if (B + E_INLINE.size + n > b.length) return 'inline data overruns the entry';
-      return { type, fileOffset: rU64(b, B + o.fileOffset), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), data: Buffer.from(b.subarray(B + E_INLINE.size, B + E_INLINE.size + n)) };
+      if (n < 1 || n > INLINE_DATA_MAX || INLINE_DATA_AT + n > b.length) return `bad inline data length ${n}`;
+      if (b.readUInt32LE(B + o.reserved) !== 0) return 'inline write reserved field not zero';
+      const fileOffset = rU64(b, B + o.fileOffset);
+      const newSize = rU64(b, B + o.newSize);
+      if (Math.floor(fileOffset / FILE_BLOCK) !== Math.floor((fileOffset + n - 1) / FILE_BLOCK)) return `inline data ${fileOffset}+${n} crosses a block boundary`;
+      if (newSize < fileOffset + n) return `inline data ${fileOffset}+${n} past the new size ${newSize}`;
+      // A view, not a copy: replay maps the bytes where they lie in the log (DRAM holds no file bytes).
+      return { type, fileOffset, newSize, mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), data: b.subarray(INLINE_DATA_AT, INLINE_DATA_AT + n) };
     }
     case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: {
       const o = E_DENTRY.off;
