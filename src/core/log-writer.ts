@@ -15,7 +15,10 @@
  * The caller drains (`region.drain()`) before committing: `appendEntries` leaves its stores
  * flushed but not fenced, except for the page links it commits itself.
  */
-import { BLOCK_SIZE, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL, INODE } from '../../fs-layout';
+// fs-layout's modules, not its index (whose re-exports are slow generic getters on this hot path).
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { INODE } from '../../fs-layout/inode';
+import { ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL } from '../../fs-layout/log';
 import type { Region } from '../pmem/region';
 import { assert } from './assert';
 import type { OpAllocations } from './block-source';
@@ -78,7 +81,7 @@ export function appendEntries(
   let page: Buffer | null = null; // DRAM image of a new page being filled
   let pageBlock = 0;
   let lastBlock = log.logPages.length ? log.logPages[log.logPages.length - 1] : 0;
-  let seq = lastBlock ? pageSeqOf(region, lastBlock) + 1 : 0;
+  let seq = -1; // the next page's pageSeq + 1 once a page is added (the last page's seq is read from PM only then)
   let newHead = 0;
   const newPages: number[] = [];
   const links: Array<[number, number]> = [];
@@ -99,6 +102,7 @@ export function appendEntries(
       newPages.push(pageBlock);
       if (lastBlock === 0) newHead = pageBlock * BLOCK_SIZE;
       else links.push([lastBlock, pageBlock]);
+      if (seq < 0) seq = lastBlock ? pageSeqOf(region, lastBlock) + 1 : 0;
       lastBlock = pageBlock;
       seq++;
       page = Buffer.alloc(BLOCK_SIZE);
