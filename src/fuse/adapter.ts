@@ -8,9 +8,12 @@
  * - Every request gets exactly one reply, synchronously, from `handle`. `FsError` becomes its
  *   errno; anything else becomes EIO and is logged (a CorruptionError names the structure).
  * - References: while the kernel knows an inode (lookup count > 0) the adapter holds one
- *   `fs.open(ino)` for it, and one more per open file handle; FORGET and RELEASE drop them. So an
- *   unlinked inode is freed exactly when it is neither linked, open, nor known to the kernel.
- *   The root is never counted (the kernel never forgets it).
+ *   `fs.open(ino)` for it; FORGET drops it. An open file pins its inode in the kernel, which
+ *   forgets it only after the last close, so an unlinked inode is freed exactly when it is
+ *   neither linked, open, nor known to the kernel. File handles carry no reference: OPEN and
+ *   OPENDIR are answered ENOSYS (nothing to set up), after which the kernel opens and closes
+ *   files and directories without asking us (no OPEN, RELEASE, OPENDIR, RELEASEDIR: each open +
+ *   close of a file is two round trips fewer). The root is never counted (never forgotten).
  * - New inodes belong to the caller (uid; gid, or the parent's gid when the parent is setgid, and
  *   a new directory inherits the setgid bit), with the caller's umask applied.
  * - Privileges are dropped as Linux drops them (the kernel negotiates FUSE_HANDLE_KILLPRIV_V2,
@@ -60,9 +63,6 @@ export interface AdapterOptions {
 export class FuseAdapter {
   /** Lookup counts the kernel holds, by inode. */
   readonly lookups = new Map<Ino, number>();
-  /** Open file handles → inode. */
-  readonly handles = new Map<number, Ino>();
-  private nextFh = 1;
   private readonly readOnly: boolean;
   private readonly mappingId: number;
   private readonly log: (message: string) => void;
@@ -98,12 +98,10 @@ export class FuseAdapter {
     }
   };
 
-  /** Drops every reference the kernel and open handles held (at unmount). */
+  /** Drops every reference the kernel held (at unmount). */
   releaseAll(): void {
     for (const [ino] of this.lookups) this.safeRelease(ino);
-    for (const [, ino] of this.handles) this.safeRelease(ino);
     this.lookups.clear();
-    this.handles.clear();
   }
 
   // ---- the dispatch -------------------------------------------------------------------
@@ -138,12 +136,15 @@ export class FuseAdapter {
       case OP.CREATE: return this.create(req, a, b, c, d);
       case OP.READ: return this.read(req, a, b, c);
       case OP.WRITE: return this.write(req, a, b, c);
-      case OP.RELEASE: return this.release(req, b);
+      case OP.RELEASE: return this.r.fuseReplyErr(req, 0);
       // Every operation is durable when it returns, so fsync has nothing to do. ENOSYS tells the
       // kernel so once: it answers every later fsync/fsyncdir of this mount itself, with success,
       // and never sends one again (libfuse fuse_lowlevel_ops.fsync/fsyncdir) — a round trip less.
       case OP.FSYNC: fs.fsync(a); return this.r.fuseReplyErr(req, ENOSYS);
-      case OP.OPENDIR: fs.getattr(a); return this.r.fuseReplyOpen(req, 0, 0);
+      // ENOSYS: "opendir needs nothing" — the kernel opens and releases directories itself from
+      // now on (FUSE_CAP_NO_OPENDIR_SUPPORT) and may keep their listings cached (FOPEN_CACHE_DIR,
+      // dropped when the directory changes).
+      case OP.OPENDIR: fs.getattr(a); return this.r.fuseReplyErr(req, ENOSYS);
       case OP.RELEASEDIR: return this.r.fuseReplyErr(req, 0);
       case OP.FSYNCDIR: fs.fsyncdir(a); return this.r.fuseReplyErr(req, ENOSYS);
       case OP.READDIR: return this.readdir(req, a, b, c, false);
@@ -275,17 +276,15 @@ export class FuseAdapter {
     if (names.length !== 0 && names.some((n) => n.equals(CAPABILITY))) this.fs.removexattr(ino, CAPABILITY);
   }
 
-  private newHandle(ino: Ino): number {
-    this.fs.open(ino);
-    const fh = this.nextFh++;
-    this.handles.set(fh, ino);
-    return fh;
-  }
-
+  /**
+   * ENOSYS: "open needs nothing" (FUSE_CAP_NO_OPEN_SUPPORT) — the open succeeds, and the kernel
+   * opens and closes files itself from now on, keeping their page cache (FOPEN_KEEP_CACHE, as we
+   * asked before). The kernel's lookup count, not a handle, keeps an open inode alive.
+   */
   private open(req: number, ino: Ino, flags: number): void {
     if (this.readOnly && (flags & O_ACCMODE) !== O_RDONLY) throw new FsError('EROFS', 'mounted read-only');
     this.fs.getattr(ino);
-    this.r.fuseReplyOpen(req, this.newHandle(ino), OPEN_KEEP_CACHE);
+    this.r.fuseReplyErr(req, ENOSYS);
   }
 
   private create(req: number, parent: Ino, name: Buffer, mode: number, _flags: number): void {
@@ -293,9 +292,8 @@ export class FuseAdapter {
     const n = this.newInode(parent, (mode & ~S_IFMT) | S_IFREG);
     const a = this.fs.mknod(parent, name, n.mode, 0, n.owner);
     this.countLookup(a.ino);
-    const fh = this.newHandle(a.ino);
     putAttr(this.scratch, a);
-    this.r.fuseReplyCreate(req, fh, OPEN_KEEP_CACHE);
+    this.r.fuseReplyCreate(req, 0, OPEN_KEEP_CACHE); // no handle state: see open()
   }
 
   private read(req: number, ino: Ino, size: number, offset: number): void {
@@ -313,15 +311,6 @@ export class FuseAdapter {
     this.writable();
     this.dropPrivileges(ino);
     this.r.fuseReplyWrite(req, this.fs.write(ino, offset, data));
-  }
-
-  private release(req: number, fh: number): void {
-    const ino = this.handles.get(fh);
-    if (ino !== undefined) {
-      this.handles.delete(fh);
-      this.fs.release(ino);
-    }
-    this.r.fuseReplyErr(req, 0);
   }
 
   // ---- directories, statfs, xattrs ------------------------------------------------------

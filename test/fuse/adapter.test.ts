@@ -1,6 +1,7 @@
 // Goal: the adapter's own rules, request by request, without the kernel: a missing name is a
 // negative entry; lookup counts keep an
-// unlinked inode alive until FORGET (and the last reference frees it), open handles too; errors
+// unlinked inode alive until FORGET (and the last reference frees it); OPEN/OPENDIR/FSYNC are
+// answered ENOSYS (the kernel's "nothing to do"); errors
 // map to errno (FsError) or EIO with a log line (anything else); ro refuses changes with EROFS;
 // new inodes get the caller's uid/gid, umask, and setgid-directory inheritance; chown and a
 // non-root write clear suid/sgid; readdir continues from cookies across small buffers; SETATTR
@@ -140,6 +141,19 @@ describe('FuseAdapter', () => {
     expect(h.call(OP.FSYNC, root, ino, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
     expect(h.call(OP.FSYNCDIR, root, 1, 1)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
     expect(h.call(OP.FSYNC, root, 9999, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [2] });
+  });
+
+  it('OPEN and OPENDIR are answered ENOSYS (the kernel then opens files itself); CREATE takes only the lookup reference', () => {
+    const h = harness();
+    const c = h.call(OP.CREATE, root, 1, nm('f'), 0o644, 2)!;
+    const ino = c.attr![A.INO]!;
+    expect(h.adapter.lookups.get(ino)).toBe(1);
+    expect(h.call(OP.OPEN, root, ino, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
+    expect(h.call(OP.OPENDIR, root, 1, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [38] });
+    expect(h.call(OP.OPEN, root, 9999, 0)).toMatchObject({ fn: 'fuseReplyErr', args: [2] });
+    h.call(OP.UNLINK, root, 1, nm('f'));
+    h.call(OP.FORGET, root, ino, 1); // the kernel forgets it after the last close
+    expect(() => h.model.getattr(ino)).toThrow(/ENOENT/);
   });
 
   it('readdir continues from cookies across small buffers and lists every name once', () => {
