@@ -26,7 +26,7 @@
  * then the CLEAN record naming it (the commit).
  */
 import {
-  BLOCK_SIZE, ET, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
+  BLOCK_SIZE, ET, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
   inodeState, inodeStateGeneration, inodeStateValid,
 } from '../../fs-layout';
 import type { Region } from '../pmem/region';
@@ -78,6 +78,11 @@ export interface MountOptions {
   useSavedState?: boolean;
   /** Log GC (src/core/gc/policy.ts): thresholds, or false to never compact. Default on, minPages 8. */
   gc?: Partial<GcOptions> | false;
+  /**
+   * The inline small-write path (src/core/file-data.ts, issue 7): default true; used only when the
+   * superblock has the INLINE_DATA feature (mkfs sets it). false: every write copies whole blocks.
+   */
+  inline?: boolean;
 }
 
 /** Default inode-cache budget. */
@@ -132,6 +137,8 @@ export class FileSystem implements FileSystemApi {
   private readonly factories: IndexFactories;
   private readonly clock: () => bigint;
   private readonly atime: 'relatime' | 'strictatime' | 'noatime';
+  /** Small writes go inline in the log (MountOptions.inline and the INLINE_DATA feature). */
+  private readonly inline: boolean;
   private stateSlot: number;
   private mounted = true;
   /**
@@ -172,6 +179,7 @@ export class FileSystem implements FileSystemApi {
     this.faults = opts.faults ?? NO_FAULTS;
     this.clock = opts.clock ?? nowNs;
     this.atime = opts.atime ?? 'relatime';
+    this.inline = opts.inline !== false && (read.sb.featureIncompat & FEATURE_INCOMPAT_INLINE_DATA) !== 0;
     const now = this.clock();
     // Read (only) the saved state of a clean unmount, if any, before invalidating it.
     let table: InodeTable | null = null;
@@ -354,17 +362,22 @@ export class FileSystem implements FileSystemApi {
 
   /** Allocate an inode number (growing the table if needed); given back if the op fails. */
   private allocIno(op: Op): number {
-    let ino = this.inoAlloc.alloc();
-    if (ino === 0) {
-      // The table block is linked by its own commit and kept even if the op fails later: make sure
-      // the new inode's first log page fits too, so an ENOSPC create leaves the free count alone.
-      if (op.alloc.freeBlocks() < 2) err('ENOSPC', 'no room for an inode table block and a log page');
-      this.table.grow(op.alloc);
-      this.inoAlloc.grow(this.table.capacity);
-      ino = this.inoAlloc.alloc();
+    for (;;) {
+      let ino = this.inoAlloc.alloc();
+      if (ino === 0) {
+        // The table block is linked by its own commit and kept even if the op fails later: make sure
+        // the new inode's first log page fits too, so an ENOSPC create leaves the free count alone.
+        if (op.alloc.freeBlocks() < 2) err('ENOSPC', 'no room for an inode table block and a log page');
+        this.table.grow(op.alloc);
+        this.inoAlloc.grow(this.table.capacity);
+        ino = this.inoAlloc.alloc();
+      }
+      // After a fast clean mount the free numbers come from the saved state, not the table: a number
+      // whose slot is live (the two disagree) stays used in the allocator and is never overwritten.
+      if (inodeStateValid(this.table.readState(ino))) continue;
+      op.undo(() => this.inoAlloc.free(ino));
+      return ino;
     }
-    op.undo(() => this.inoAlloc.free(ino));
-    return ino;
   }
 
   private createCheck(parent: Ino, name: Buffer): InodeInfo {
@@ -734,7 +747,7 @@ export class FileSystem implements FileSystemApi {
         if (p.value) this.allocator.free(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
       }
     }
-    this.run((op) => data.stageWrite(this.region, op, n, offset, buf.subarray(0, len)));
+    this.run((op) => data.stageWrite(this.region, op, n, offset, buf.subarray(0, len), this.inline));
     return len;
   }
 

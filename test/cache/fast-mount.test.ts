@@ -177,6 +177,27 @@ describe('corrupt saved state: a full scan, never a failure', () => {
     }
   });
 
+  it('a well-formed saved state that calls live inodes free: creates skip those numbers, no live inode is overwritten', async () => {
+    const { crc32c } = await import('../../src/pmem/crc32c');
+    const bad = Buffer.from(image);
+    const blk = bad.subarray(first * 4096, first * 4096 + 4096);
+    const extents = Number(blk.readBigUInt64LE(40));
+    const at = 64 + 16 * extents; // the first free inode range
+    const start = Number(blk.readBigUInt64LE(at));
+    const count = Number(blk.readBigUInt64LE(at + 8));
+    expect(start).toBeGreaterThan(2);
+    blk.writeBigUInt64LE(2n, at); // now claims inodes 2..start-1 (live) are free too
+    blk.writeBigUInt64LE(BigInt(start + count - 2), at + 8);
+    blk.writeUInt32LE(crc32c(blk.subarray(8, 64 + 16 * blk.readUInt32LE(28))), 4);
+    const r = MemoryRegion.fromImage(bad);
+    const fs = FileSystem.mount(r, OPTS());
+    expect(fs.mountReport.path).toBe('saved-state');
+    const live = new Set(fs.inodeNumbers());
+    for (let i = 0; i < 5; i++) expect(live.has(fs.mknod(ROOT_INO, b(`new${i}`), S_IFREG | 0o644, 0, OWNER).ino)).toBe(false);
+    fs.unmount();
+    expect(fsckProblems(r.image())).toEqual([]);
+  });
+
   it('random garbage in the chain block (seeded, 300 images) never crashes the mount', () => {
     const rng = new Prng(11);
     let fast = 0;
