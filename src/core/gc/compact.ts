@@ -15,7 +15,8 @@
  *
  * Layer: core/gc. PM through `Region`; the format from fs-layout/. Invariants: nothing live is
  * written before the commit; a compaction that would not shrink the log does nothing; blocks are
- * all taken before the first store (ENOSPC changes nothing).
+ * all taken before the first store (ENOSPC changes nothing); inline data (INLINE_WRITE) in the
+ * replaced pages is folded into fresh data blocks first (./fold.ts), since those pages are freed.
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { ENTRY_HEADER, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';
@@ -23,13 +24,13 @@ import type { Region } from '../../pmem/region';
 import { assert } from '../assert';
 import { OpAllocations, type BlockAllocator } from '../block-source';
 import { CorruptionError } from '../errors';
-import type { ExtentPiece } from '../indexes';
 import type { InodeInfo } from '../inode-info';
 import { encodeEntry } from '../log-codec';
 import { commitLogHead, pagesNeeded, pageSeqOf, writeDetachedPages } from '../log-writer';
 import { type IndexFactories, newInodeInfo, replayLog } from '../recovery';
 import { FREEING } from '../space-reserve';
-import { plainPieceBlocks, synthesize } from './synth';
+import { foldInline } from './fold';
+import { synthesize } from './synth';
 
 /** What a compaction needs from the file system. */
 export interface CompactEnv {
@@ -49,6 +50,8 @@ export interface CompactResult {
   pagesWritten: number;
   /** Live bytes written (the synthesized entries). */
   bytesWritten: number;
+  /** File blocks whose inline data was folded into a fresh data block. */
+  blocksFolded: number;
 }
 
 /** Offset within log page `block` just past its last entry (the page's end-of-page rule, FORMAT.md "Grammar"). */
@@ -63,15 +66,6 @@ export function endOfEntries(region: Region, block: number): number {
     pos += len;
   }
   return pos;
-}
-
-/**
- * Inline data pieces (INLINE_WRITE, issue 7's small-write path) must be folded into a fresh data
- * block by compaction, since the log pages holding their bytes are freed. HOOK: until that path
- * lands (an inline marker on ExtentValue), a piece is always block-backed.
- */
-function isInlinePiece(p: ExtentPiece): boolean {
-  return (p.value as { inline?: unknown } | null)?.inline !== undefined;
 }
 
 /** The state of `info` as its log stands before the tail page (a fresh InodeInfo). */
@@ -98,14 +92,12 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   const scratch = replayBeforeTailPage(env, info);
   const ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
   let blocks: number[];
+  let folded: Map<number, number>;
   let bytesWritten = 0;
   try {
-    const pieceBlocks = (p: ExtentPiece) => {
-      assert(!isInlinePiece(p), () => `inode ${info.ino}: inline piece at ${p.start}: folding not implemented (hook in src/core/gc/compact.ts)`);
-      return plainPieceBlocks(p);
-    };
+    folded = foldInline(region, scratch, ops); // inline bytes leave the pages being freed
     const owner = { ino: info.ino, gen: info.gen };
-    const entries = synthesize(scratch, env.genOf, pieceBlocks).map((e) => encodeEntry(owner, e));
+    const entries = synthesize(scratch, env.genOf, folded).map((e) => encodeEntry(owner, e));
     const k = pagesNeeded(0, entries.map((e) => e.length));
     if (k >= n - 1) { ops.abort(); return null; }
     const tailSeq = pageSeqOf(region, tailBlock);
@@ -122,7 +114,36 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   const old = info.logPages.slice(0, n - 1);
   info.logHead = blocks[0] * BLOCK_SIZE;
   info.logPages = [...blocks, tailBlock];
+  if (folded.size > 0) refoldDram(env, info, folded, ops);
   for (const p of old) if (p >= env.dataStartBlock) ops.releaseAfterCommit(p, 1); // else lost: mkfs's, outside the allocator
-  ops.committed(); // the old pages are free only now
-  return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten };
+  ops.committed(); // the old pages (and data blocks a fold made unreachable) are free only now
+  return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten, blocksFolded: folded.size };
+}
+
+/** Mapped data blocks of a block map. */
+function mappedBlocks(n: InodeInfo): Set<number> {
+  const out = new Set<number>();
+  for (const p of n.extents!.pieces(0, Number.MAX_SAFE_INTEGER)) {
+    if (p.value) for (let b = p.value.pm / BLOCK_SIZE, e = b + (p.end - p.start) / BLOCK_SIZE; b < e; b++) out.add(b);
+  }
+  return out;
+}
+
+/**
+ * After a commit that folded inline data: DRAM's extents become the replay of the new log (the
+ * folded blocks, with whatever the tail page did on top), and the data blocks no longer mapped —
+ * a folded block's old block, or a fold the tail page had already overwritten — are freed.
+ */
+function refoldDram(env: CompactEnv, info: InodeInfo, folded: Map<number, number>, ops: OpAllocations): void {
+  const fresh = newInodeInfo(info.ino, info.gen, info.type, info.slotOff, env.factories);
+  fresh.logHead = info.logHead;
+  fresh.logTail = info.logTail;
+  replayLog(env.region, fresh);
+  const before = mappedBlocks(info);
+  for (const b of folded.values()) before.add(b);
+  const after = mappedBlocks(fresh);
+  for (const b of before) if (!after.has(b)) ops.releaseAfterCommit(b, 1);
+  info.extents = fresh.extents;
+  info.allocatedBlocks = fresh.allocatedBlocks;
+  info.logPages = fresh.logPages;
 }

@@ -59,7 +59,13 @@ export interface GcEnv extends CompactEnv {
 /** Estimated bytes of the entries `synthesize` would emit for `n` (O(1) for files and directories). */
 export function estimateLiveBytes(n: InodeInfo): number {
   let bytes = entryLength(E_SETATTR.size);
-  if (n.extents) bytes += n.extents.count * entryLength(E_WRITE.size);
+  if (n.extents) {
+    // block extents, plus at most 2 per folded block (its WRITE_EXTENT, and the split it causes);
+    // never more WRITE_EXTENTs than blocks held (each maps at least one)
+    const inline = n.extents.inlineCount;
+    const extents = n.extents.count - inline + 2 * Math.min(inline, Math.ceil(n.size / BLOCK_SIZE));
+    bytes += Math.min(extents, Math.max(n.allocatedBlocks, n.extents.count - inline)) * entryLength(E_WRITE.size);
+  }
   if (n.dir) bytes += n.dir.size * DENTRY_ESTIMATE;
   if (n.symlink) bytes += entryLength(E_SYMLINK.size + Math.min(n.symlink.length, 8));
   for (const [k, v] of n.xattrs) bytes += entryLength(E_XATTR_SET.size + k.length + (Buffer.isBuffer(v) ? v.length : 16 * v.extents.length));

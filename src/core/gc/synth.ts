@@ -12,32 +12,38 @@
 import { ET, SA, WRITE_UNWRITTEN } from '../../../fs-layout/log';
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { assert } from '../assert';
-import type { ExtentPiece } from '../indexes';
 import type { InodeInfo } from '../inode-info';
 import type { LogEntry } from '../log-codec';
 
-/** Where a mapped piece's blocks are for the synthesized WRITE_EXTENT (compaction may fold inline pieces into new blocks). */
-export type PieceBlocks = (p: ExtentPiece) => { block: number; flags: number };
-
-/** The mapping of an ordinary (block-backed) piece. */
-export function plainPieceBlocks(p: ExtentPiece): { block: number; flags: number } {
-  const v = p.value!;
-  assert(v.pm % BLOCK_SIZE === 0 && (p.end - p.start) % BLOCK_SIZE === 0, () => `unaligned piece ${p.start}..${p.end} at ${v.pm}`);
-  return { block: v.pm / BLOCK_SIZE, flags: v.unwritten ? WRITE_UNWRITTEN : 0 };
-}
-
-/** Entries rebuilding `s`; `genOf` gives a live child's generation (DENTRY entries carry it). */
-export function synthesize(s: InodeInfo, genOf: (ino: number) => number, pieceBlocks: PieceBlocks = plainPieceBlocks): LogEntry[] {
+/**
+ * Entries rebuilding `s`; `genOf` gives a live child's generation (DENTRY entries carry it).
+ * `folded` (file block index → data block, ./fold.ts) replaces those file blocks' mapping and
+ * inline overlay with one written block each; without it, `s` must have no inline overlay.
+ */
+export function synthesize(s: InodeInfo, genOf: (ino: number) => number, folded: ReadonlyMap<number, number> = new Map()): LogEntry[] {
   const out: LogEntry[] = [];
   if (s.symlink) {
     out.push({ type: ET.SYMLINK, target: s.symlinkBlock ? Buffer.alloc(0) : s.symlink, targetLength: s.symlink.length, block: s.symlinkBlock });
   }
   if (s.extents) {
+    assert(s.extents.inlineCount === 0 || folded.size > 0, () => `inode ${s.ino}: inline overlay not folded`);
+    const extent = (fileBlock: number, block: number, count: number, flags: number) => {
+      out.push({ type: ET.WRITE_EXTENT, fileOffset: fileBlock * BLOCK_SIZE, block, count, flags, newSize: s.size, mtimeNs: s.mtimeNs });
+    };
     for (const p of s.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
       if (!p.value) continue;
-      const { block, flags } = pieceBlocks(p);
-      out.push({ type: ET.WRITE_EXTENT, fileOffset: p.start, block, count: (p.end - p.start) / BLOCK_SIZE, flags, newSize: s.size, mtimeNs: s.mtimeNs });
+      const v = p.value;
+      assert(v.pm % BLOCK_SIZE === 0 && p.start % BLOCK_SIZE === 0 && p.end % BLOCK_SIZE === 0, () => `unaligned piece ${p.start}..${p.end} at ${v.pm}`);
+      const first = p.start / BLOCK_SIZE;
+      const flags = v.unwritten ? WRITE_UNWRITTEN : 0;
+      let run = first; // the piece less its folded blocks, as runs
+      for (let i = first; i <= p.end / BLOCK_SIZE; i++) {
+        if (i < p.end / BLOCK_SIZE && !folded.has(i)) continue;
+        if (i > run) extent(run, v.pm / BLOCK_SIZE + (run - first), i - run, flags);
+        run = i + 1;
+      }
     }
+    for (const [i, block] of [...folded].sort((a, b) => a[0] - b[0])) extent(i, block, 1, 0);
   }
   if (s.dir) {
     for (const e of s.dir.after(0, Number.MAX_SAFE_INTEGER)) {
