@@ -16,9 +16,15 @@ import type { IndexFactories } from './recovery';
 const slice = (v: ExtentValue, d: number): ExtentValue => ({ pm: v.pm + d, unwritten: v.unwritten });
 const join = (a: ExtentValue, aLen: number, b: ExtentValue): boolean => a.pm + aLen === b.pm && a.unwritten === b.unwritten;
 
-/** A file's extents; the RangeMap is made on the first mapping (empty files cost one small object). */
+const sliceInline = (v: ExtentValue, d: number): ExtentValue => ({ pm: v.pm + d, unwritten: false, inline: true });
+
+/**
+ * A file's extents: the block map and the inline overlay (indexes.ts), each a RangeMap made on
+ * its first mapping (empty files cost one small object; files never written inline, no overlay).
+ */
 class RangeMapExtents implements ExtentIndex {
   private map: RangeMap<ExtentValue> | null = null;
+  private overlay: RangeMap<ExtentValue> | null = null;
   set(start: number, end: number, value: ExtentValue): ExtentPiece[] {
     this.map ??= new RangeMap<ExtentValue>(slice, join);
     return this.map.set(start, end, value);
@@ -30,8 +36,21 @@ class RangeMapExtents implements ExtentIndex {
     if (!this.map) return end > start ? [{ start, end, value: null }] : [];
     return this.map.spans(start, end).map((s) => ({ start: s.start, end: s.end, value: s.value ?? null }));
   }
+  setInline(start: number, end: number, pm: number): void {
+    this.overlay ??= new RangeMap<ExtentValue>(sliceInline); // no join: two entries' bytes are never contiguous
+    this.overlay.set(start, end, { pm, unwritten: false, inline: true });
+  }
+  removeInline(start: number, end: number): void {
+    if (this.overlay && this.overlay.count > 0) this.overlay.remove(start, end);
+  }
+  inlinePieces(start: number, end: number): ExtentPiece[] {
+    return this.overlay && this.overlay.count > 0 ? this.overlay.find(start, end) : [];
+  }
   get count(): number {
-    return this.map ? this.map.count : 0;
+    return (this.map ? this.map.count : 0) + this.inlineCount;
+  }
+  get inlineCount(): number {
+    return this.overlay ? this.overlay.count : 0;
   }
 }
 
