@@ -4,14 +4,18 @@
  * into DRAM state. Mount replays every committed entry through it; operations apply their
  * entries through it right after their commit, so DRAM is always "the replay of the log".
  *
- * Layer: core. Pure DRAM (no PM access). Invariants: extents are block-aligned byte ranges
- * mapped to region byte offsets; `allocatedBlocks` counts the blocks mapped by extents; a
- * directory's `nextCookie` is above every cookie it ever handed out (replay keeps that).
+ * Layer: core. Pure DRAM (no PM access). Invariants: the block map's extents are block-aligned
+ * byte ranges mapped to region byte offsets; the inline overlay (indexes.ts) holds byte ranges
+ * mapped to the bytes of INLINE_WRITE entries in the log, each within one file block and below
+ * the file size; `allocatedBlocks` counts the file blocks holding data — the blocks mapped by
+ * the block map plus each "overlay-only" file block (inline bytes, no block mapped) once, so
+ * st_blocks is the same whether a small write went inline or to a block; a directory's
+ * `nextCookie` is above every cookie it ever handed out (replay keeps that).
  */
 import { BLOCK_SIZE, ET, SA, WRITE_UNWRITTEN } from '../../fs-layout';
 import { assert } from './assert';
 import type { DirIndexLike, ExtentIndex, ExtentPiece } from './indexes';
-import type { LogEntry } from './log-codec';
+import { INLINE_DATA_AT, type LogEntry } from './log-codec';
 
 export const FIRST_COOKIE = 3;
 
@@ -82,8 +86,43 @@ function collect(pieces: ExtentPiece[], out: Freed, info: InodeInfo): void {
   }
 }
 
-/** Apply one committed entry to `info`; returns the blocks it made unreachable. */
-export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
+/** Is file block `i` mapped in the block map (data or unwritten)? */
+function blockMapped(x: ExtentIndex, i: number): boolean {
+  for (const p of x.pieces(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)) if (p.value) return true;
+  return false;
+}
+
+/** Overlay-only file blocks (inline bytes, no block mapping) among the blocks meeting [start, end). */
+function overlayOnlyBlocks(x: ExtentIndex, start: number, end: number): number {
+  let n = 0;
+  let last = -1;
+  const hi = end >= Number.MAX_SAFE_INTEGER ? end : Math.ceil(end / BLOCK_SIZE) * BLOCK_SIZE;
+  for (const p of x.inlinePieces(Math.floor(start / BLOCK_SIZE) * BLOCK_SIZE, hi)) {
+    const i = Math.floor(p.start / BLOCK_SIZE);
+    if (i !== last && !blockMapped(x, i)) n++;
+    last = i;
+  }
+  return n;
+}
+
+/**
+ * Run `change` (which touches the block map and the overlay only inside [start, end)) keeping
+ * `allocatedBlocks` counting each overlay-only block once: the count over the blocks meeting the
+ * range before and after. O(overlay pieces in the range); nothing when the file has no overlay.
+ */
+function keepingOverlayCount(info: InodeInfo, start: number, end: number, inlineEntry: boolean, change: () => void): void {
+  const x = info.extents!;
+  if (x.inlineCount === 0 && !inlineEntry) { change(); return; }
+  const before = overlayOnlyBlocks(x, start, end);
+  change();
+  info.allocatedBlocks += overlayOnlyBlocks(x, start, end) - before;
+}
+
+/**
+ * Apply one committed entry to `info`; returns the blocks it made unreachable. `entryPm` is the
+ * region offset of the entry in the log (needed for INLINE_WRITE, whose bytes stay there).
+ */
+export function applyEntry(info: InodeInfo, e: LogEntry, entryPm = 0): Freed {
   const freed: Freed = [];
   switch (e.type) {
     case ET.WRITE_EXTENT: {
@@ -91,15 +130,30 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
       assert(e.fileOffset % BLOCK_SIZE === 0, () => `write extent at unaligned file offset ${e.fileOffset}`);
       const start = e.fileOffset;
       const end = start + e.count * BLOCK_SIZE;
-      collect(info.extents.set(start, end, { pm: e.block * BLOCK_SIZE, unwritten: (e.flags & WRITE_UNWRITTEN) !== 0 }), freed, info);
-      info.allocatedBlocks += e.count;
+      const x = info.extents;
+      keepingOverlayCount(info, start, end, false, () => {
+        collect(x.set(start, end, { pm: e.block * BLOCK_SIZE, unwritten: (e.flags & WRITE_UNWRITTEN) !== 0 }), freed, info);
+        info.allocatedBlocks += e.count;
+        x.removeInline(start, end); // the new blocks hold the whole range (a fold of inline bytes)
+      });
       info.size = e.newSize;
       info.mtimeNs = info.ctimeNs = e.mtimeNs;
       break;
     }
-    case ET.INLINE_WRITE:
-      assert(false, 'inline writes are not supported by this version');
+    case ET.INLINE_WRITE: {
+      // The bytes stay in the log: the overlay maps them where they lie (FORMAT.md "entry_inline_write").
+      assert(info.extents, () => `inline write on non-file ino ${info.ino}`);
+      assert(entryPm > 0, () => `inline write applied to ino ${info.ino} without its log position`);
+      const x = info.extents;
+      const start = e.fileOffset;
+      const end = start + e.data.length;
+      assert(e.data.length > 0 && Math.floor(start / BLOCK_SIZE) === Math.floor((end - 1) / BLOCK_SIZE) && e.newSize >= end,
+        () => `inline write ${start}+${e.data.length} (size ${e.newSize}) on ino ${info.ino}`);
+      keepingOverlayCount(info, start, end, true, () => x.setInline(start, end, entryPm + INLINE_DATA_AT));
+      info.size = e.newSize;
+      info.mtimeNs = info.ctimeNs = e.mtimeNs;
       break;
+    }
     case ET.DENTRY_ADD:
       assert(info.dir, () => `dentry on non-directory ino ${info.ino}`);
       info.dir.add(e.name, { ino: e.childIno, type: e.childType, cookie: e.cookie });
@@ -153,8 +207,12 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
     }
     case ET.TRUNCATE: {
       if (info.extents && e.newSize < info.size) {
+        const x = info.extents;
         const from = Math.ceil(e.newSize / BLOCK_SIZE) * BLOCK_SIZE;
-        collect(info.extents.remove(from, Number.MAX_SAFE_INTEGER), freed, info);
+        keepingOverlayCount(info, e.newSize, Number.MAX_SAFE_INTEGER, false, () => {
+          collect(x.remove(from, Number.MAX_SAFE_INTEGER), freed, info);
+          x.removeInline(e.newSize, Number.MAX_SAFE_INTEGER); // inline bytes never lie past EOF
+        });
       }
       info.size = e.newSize;
       info.mtimeNs = info.ctimeNs = e.timeNs;
@@ -162,7 +220,14 @@ export function applyEntry(info: InodeInfo, e: LogEntry): Freed {
     }
     case ET.PUNCH:
       assert(info.extents, () => `punch on non-file ino ${info.ino}`);
-      collect(info.extents.remove(e.fileOffset, e.fileOffset + e.length), freed, info);
+      {
+        const x = info.extents;
+        const end = e.fileOffset + e.length;
+        keepingOverlayCount(info, e.fileOffset, end, false, () => {
+          collect(x.remove(e.fileOffset, end), freed, info);
+          x.removeInline(e.fileOffset, end);
+        });
+      }
       info.mtimeNs = info.ctimeNs = e.timeNs;
       break;
   }

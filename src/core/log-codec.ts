@@ -19,6 +19,7 @@ export interface Owner2 { ino: number; gen: number }
 
 export type LogEntry =
   | { type: typeof ET.WRITE_EXTENT; fileOffset: number; block: number; count: number; flags: number; newSize: number; mtimeNs: bigint }
+  /** `data` lies within one 4 KiB file block; decoded, it is a view of the bytes decoded from (transient: never kept). */
   | { type: typeof ET.INLINE_WRITE; fileOffset: number; newSize: number; mtimeNs: bigint; data: Buffer }
   | { type: typeof ET.DENTRY_ADD | typeof ET.DENTRY_REMOVE; childIno: number; childGen: number; childType: number; cookie: number; timeNs: bigint; name: Buffer }
   | { type: typeof ET.SETATTR; mask: number; mode: number; uid: number; gid: number; rdev: number; size: number; atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; nlink: number; parent?: number }
@@ -33,6 +34,12 @@ export type LogEntry =
 
 const B = ENTRY_HEADER_SIZE;
 const H = ENTRY_HEADER.off;
+
+/** Offset of an INLINE_WRITE's data from the start of its entry (header + body). */
+export const INLINE_DATA_AT = ENTRY_HEADER_SIZE + E_INLINE.size;
+/** Largest INLINE_WRITE data (FORMAT.md "entry_inline_write"): half a block. */
+export const INLINE_DATA_MAX = 2048;
+const FILE_BLOCK = 4096;
 
 function wU64(b: Buffer, off: number, v: number | bigint): void {
   b.writeBigUInt64LE(typeof v === 'bigint' ? v : BigInt(v), off);
@@ -172,8 +179,14 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
     case ET.INLINE_WRITE: {
       const o = E_INLINE.off;
       const n = b.readUInt32LE(B + o.dataLength);
-      if (B + E_INLINE.size + n > b.length) return 'inline data overruns the entry';
-      return { type, fileOffset: rU64(b, B + o.fileOffset), newSize: rU64(b, B + o.newSize), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), data: Buffer.from(b.subarray(B + E_INLINE.size, B + E_INLINE.size + n)) };
+      if (n < 1 || n > INLINE_DATA_MAX || INLINE_DATA_AT + n > b.length) return `bad inline data length ${n}`;
+      if (b.readUInt32LE(B + o.reserved) !== 0) return 'inline write reserved field not zero';
+      const fileOffset = rU64(b, B + o.fileOffset);
+      const newSize = rU64(b, B + o.newSize);
+      if (Math.floor(fileOffset / FILE_BLOCK) !== Math.floor((fileOffset + n - 1) / FILE_BLOCK)) return `inline data ${fileOffset}+${n} crosses a block boundary`;
+      if (newSize < fileOffset + n) return `inline data ${fileOffset}+${n} past the new size ${newSize}`;
+      // A view, not a copy: replay maps the bytes where they lie in the log (DRAM holds no file bytes).
+      return { type, fileOffset, newSize, mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), data: b.subarray(INLINE_DATA_AT, INLINE_DATA_AT + n) };
     }
     case ET.DENTRY_ADD: case ET.DENTRY_REMOVE: {
       const o = E_DENTRY.off;

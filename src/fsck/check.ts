@@ -24,6 +24,7 @@ import { loadInode, rollbackJournal } from '../core/recovery';
 import { readSuperblock, type SuperblockRead } from '../core/superblock';
 import { checkBtt } from '../btt/check';
 import { collectOwners, findConflicts } from './blocks';
+import { chainFault } from './chains';
 import { emptyFindings, type Findings } from './findings';
 import { Problems, type FsckProblem } from './problems';
 import { findCut } from './salvage';
@@ -96,6 +97,7 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
     table.load(sb.inodeTableBlock);
   } catch (e) {
     probs.corruption('inode-table', e, 'inode table chain', sb.inodeTableBlock * BLOCK_SIZE);
+    fx.chainFault = chainFault('table', table.blocks, e, sb.blockCount);
     return;
   }
   fx.table = table;
@@ -106,6 +108,7 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
   } catch (e) {
     orphansOk = false;
     probs.corruption('orphan-list', e, 'orphan list', sb.orphanBlock * BLOCK_SIZE);
+    fx.chainFault = chainFault('orphan', orphans.blocks, e, sb.blockCount);
   }
 
   loadInodes(copy, table, probs, fx, progress);

@@ -9,6 +9,7 @@
 import type { InodeInfo } from '../core/inode-info';
 import type { InodeTable } from '../core/inode-table';
 import type { SuperblockRead } from '../core/superblock';
+import type { ChainFault } from './chains';
 import type { LogCut } from './salvage';
 
 /** Who holds a run of blocks. Lower `rank` wins a conflict (metadata, log, symlink, xattr, data). */
@@ -43,6 +44,10 @@ export interface Findings {
   read: SuperblockRead | null;
   journal: 'idle' | 'pending' | 'bad';
   table: InodeTable | null;
+  /** The first fault in the inode table or orphan list chain. */
+  chainFault: ChainFault | null;
+  /** The root is free, not a directory, or (broken) has no valid log prefix: recreate it. */
+  rootBad: boolean;
   inodes: Map<number, InodeInfo>;
   /** Inodes that do not load: fixed body bad ('inode', cut null) or log bad (cut given). */
   broken: Map<number, { slotOff: number; state: bigint; cut: LogCut | null }>;
@@ -64,7 +69,7 @@ export interface Findings {
 
 export function emptyFindings(): Findings {
   return {
-    read: null, journal: 'idle', table: null, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
+    read: null, journal: 'idle', table: null, chainFault: null, rootBad: false, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
     unreachable: [], nlink: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
   };
 }

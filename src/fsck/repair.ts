@@ -21,7 +21,9 @@ import { commitLogTail } from '../core/log-writer';
 import { rollbackJournal } from '../core/recovery';
 import type { CheckPass } from './check';
 import type { BlockConflict, Findings } from './findings';
+import { repairChain } from './chains';
 import { reconnect } from './lost-found';
+import { recreateRoot } from './root';
 import { OfflineWriter } from './offline-log';
 import { markRepairing, rewriteSuperblockCopies } from './superblock-repair';
 
@@ -53,8 +55,18 @@ export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, 
     commitJournal(region, off, journalState(gen, JOURNAL_IDLE));
     return 'reset the journal to idle (nothing rolled back)';
   }
+  if (fx.chainFault && level === 'all') {
+    writes();
+    const did = repairChain(region, fx.chainFault);
+    if (did) return did;
+  }
   const logs = repairBroken(region, fx, read.sb.rootIno, level, writes);
   if (logs) return logs;
+  if (fx.rootBad && level === 'all' && fx.table) {
+    writes();
+    recreateRoot(region, read.sb, new OfflineWriter(region, read.sb, fx.owners), now);
+    return 'recreated the root directory';
+  }
   if (level === 'all' && fx.badSymlinks.length > 0) {
     writes();
     for (const ino of fx.badSymlinks) {

@@ -39,8 +39,8 @@ export function inodeShell(region: Region, slotOff: number, ino: number, state: 
   const fixed = decodeInodeFixed(raw, ino);
   if (typeof fixed === 'string' || fixed.generation !== inodeStateGeneration(state)) return null;
   const info = newInodeInfo(ino, fixed.generation, fixed.type & S_IFMT, slotOff, f);
-  info.logHead = region.readU64(slotOff + INODE.off.logHead);
-  info.logTail = region.readU64(slotOff + INODE.off.logTail);
+  info.logHead = Number(region.readBigU64(slotOff + INODE.off.logHead)); // not readU64: garbage may exceed 2^53
+  info.logTail = Number(region.readBigU64(slotOff + INODE.off.logTail));
   return info;
 }
 

@@ -15,7 +15,8 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
   const { inodes, broken } = fx;
   const root = inodes.get(rootIno);
   if (!root || !root.dir) {
-    if (!broken.has(rootIno)) probs.add('root', 'error', 'root directory', 0, `inode ${rootIno} is not a live directory`);
+    if (!broken.has(rootIno)) probs.add('root', 'error', 'root directory', 0, `inode ${rootIno} is not a live directory; -y recreates it`);
+    if (!broken.has(rootIno) || !broken.get(rootIno)!.cut?.newTail) fx.rootBad = true;
     return 0;
   }
   let dirs = 0;
@@ -56,6 +57,26 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
       if (!reached.has(e.ino)) {
         reached.add(e.ino);
         if (child.dir) queue.push(e.ino);
+      }
+    }
+  }
+  // Names in unreachable directories: mount checks them too (they must not block the repair).
+  for (const d of inodes.values()) {
+    if (reached.has(d.ino) || !d.dir) continue;
+    for (const e of d.dir.after(0, Number.MAX_SAFE_INTEGER)) {
+      const where = `directory ${d.ino} (unreachable), name ${JSON.stringify(e.name.toString('latin1'))}`;
+      const bad = { dir: d.ino, name: e.name, ino: e.ino, type: e.type, cookie: e.cookie };
+      const child = inodes.get(e.ino);
+      if (!child) {
+        if (!broken.has(e.ino)) { probs.add('dentry-free-inode', 'error', where, d.slotOff, `refers to free inode ${e.ino}`); fx.badNames.push(bad); }
+      } else if (child.type !== e.type) {
+        probs.add('dentry-type', 'error', where, d.slotOff, `type 0o${e.type.toString(8)} but inode ${e.ino} is 0o${child.type.toString(8)}`);
+        fx.badNames.push(bad);
+      } else if (child.dir) {
+        if (named.has(e.ino)) {
+          probs.add('dir-two-names', 'error', where, d.slotOff, `directory ${e.ino} has a second name (or a cycle)`);
+          fx.badNames.push(bad);
+        } else named.add(e.ino);
       }
     }
   }
