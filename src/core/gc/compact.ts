@@ -29,7 +29,7 @@ import { encodeEntry } from '../log-codec';
 import { commitLogHead, pagesNeeded, pageSeqOf, writeDetachedPages } from '../log-writer';
 import { type IndexFactories, newInodeInfo, replayLog } from '../recovery';
 import { FREEING } from '../space-reserve';
-import { foldInline } from './fold';
+import { planFold } from './fold';
 import { synthesize } from './synth';
 
 /** What a compaction needs from the file system. */
@@ -95,7 +95,8 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   let folded: Map<number, number>;
   let bytesWritten = 0;
   try {
-    folded = foldInline(region, scratch, ops); // inline bytes leave the pages being freed
+    const fold = planFold(region, scratch, ops); // inline bytes leave the pages being freed
+    folded = fold.folded;
     const owner = { ino: info.ino, gen: info.gen };
     const entries = synthesize(scratch, env.genOf, folded).map((e) => encodeEntry(owner, e));
     const k = pagesNeeded(0, entries.map((e) => e.length));
@@ -103,6 +104,7 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
     const tailSeq = pageSeqOf(region, tailBlock);
     assert(tailSeq >= k, () => `inode ${info.ino}: tail page seq ${tailSeq} leaves no room below it for ${k} pages`);
     blocks = ops.take(k).flatMap((x) => Array.from({ length: x.count }, (_, i) => x.start + i));
+    fold.write();
     writeDetachedPages(region, owner, entries, blocks, tailSeq - k, tailBlock * BLOCK_SIZE);
     for (const e of entries) bytesWritten += e.length;
   } catch (e) {

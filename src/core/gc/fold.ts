@@ -27,16 +27,17 @@ export function foldedImage(region: Region, s: InodeInfo, i: number): Buffer {
   return img;
 }
 
-/** Fold every file block of `s` with overlay pieces into a fresh block: file block index → new block. */
-export function foldInline(region: Region, s: InodeInfo, ops: OpAllocations): Map<number, number> {
+/**
+ * Take a fresh block for every file block of `s` with overlay pieces: `folded` maps file block
+ * index → new block; `write()` stores the images (call it only once the compaction is sure to
+ * commit, so an abandoned compaction leaves no store in flight).
+ */
+export function planFold(region: Region, s: InodeInfo, ops: OpAllocations): { folded: Map<number, number>; write(): void } {
   const folded = new Map<number, number>();
   const x = s.extents;
-  if (!x || x.inlineCount === 0) return folded;
+  if (!x || x.inlineCount === 0) return { folded, write: () => {} };
   const fileBlocks = [...new Set(x.inlinePieces(0, Number.MAX_SAFE_INTEGER).map((q) => Math.floor(q.start / B)))];
   const blocks = ops.take(fileBlocks.length).flatMap((e) => Array.from({ length: e.count }, (_, k) => e.start + k));
-  fileBlocks.forEach((i, k) => {
-    region.copyNoDrain(blocks[k] * B, foldedImage(region, s, i));
-    folded.set(i, blocks[k]);
-  });
-  return folded;
+  fileBlocks.forEach((i, k) => folded.set(i, blocks[k]));
+  return { folded, write: () => { for (const [i, blk] of folded) region.copyNoDrain(blk * B, foldedImage(region, s, i)); } };
 }
