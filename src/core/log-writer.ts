@@ -42,6 +42,8 @@ export interface AppendResult {
   newHead: number;
   /** Pages added, in order. */
   newPages: number[];
+  /** Region offset where each entry was written, in order (INLINE_WRITE's bytes stay there). */
+  entryOffsets: number[];
 }
 
 const ZERO8 = new Uint8Array(8);
@@ -85,6 +87,7 @@ export function appendEntries(
   let newHead = 0;
   const newPages: number[] = [];
   const links: Array<[number, number]> = [];
+  const entryOffsets: number[] = [];
   const flushPage = () => {
     if (!page) return;
     encodePageTail(owner, seq - 1, pageBlock).copy(page, LOG_PAGE_DATA_BYTES);
@@ -109,6 +112,7 @@ export function appendEntries(
       pos = pageBlock * BLOCK_SIZE;
       end = pos + LOG_PAGE_DATA_BYTES;
     }
+    entryOffsets.push(pos);
     if (page) e.copy(page, pos - pageBlock * BLOCK_SIZE);
     else if (faults.skipLogFlush) region.write(pos, e); // test-only fault: stored, never flushed
     else region.copyNoDrain(pos, e);
@@ -119,7 +123,7 @@ export function appendEntries(
     region.drain(); // new pages persistent before they are linked
     for (const [from, to] of links) commitPageLink(region, from, to);
   }
-  return { newTail: pos, newHead, newPages };
+  return { newTail: pos, newHead, newPages, entryOffsets };
 }
 
 /** The pageSeq stored in log page `block`'s tail (the page is part of a committed chain). */
