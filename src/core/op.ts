@@ -99,7 +99,7 @@ export class Op {
 
   private commit(markCommitted: () => void): void {
     const { region, journal, table, faults } = this.ctx;
-    const results: Array<{ info: InodeInfo; entries: LogEntry[]; tail: number; head: number; pages: number[] }> = [];
+    const results: Array<{ info: InodeInfo; entries: LogEntry[]; tail: number; head: number; pages: number[]; at: number[] }> = [];
     const tails: WordChange[] = [];
     for (const [info, entries] of this.staged) {
       const owner = { ino: info.ino, gen: info.gen };
@@ -112,7 +112,7 @@ export class Op {
         region.drain();
         commitLogTail(region, info.slotOff, r.newTail);
       } else tails.push({ address: info.slotOff + INODE.off.logTail, newValue: BigInt(r.newTail) });
-      results.push({ info, entries, tail: r.newTail, head: r.newHead, pages: r.newPages });
+      results.push({ info, entries, tail: r.newTail, head: r.newHead, pages: r.newPages, at: r.entryOffsets });
     }
     if (faults.commitTailBeforePersist && tails.length === 1 && this.words.length === 0) {
       // test-only fault: the tail store rides the same fence as its entries (no ordering)
@@ -132,7 +132,7 @@ export class Op {
       r.info.logTail = r.tail;
       if (r.head) r.info.logHead = r.head;
       r.info.logPages.push(...r.pages);
-      for (const e of r.entries) for (const f of applyEntry(r.info, e)) this.alloc.releaseAfterCommit(f.start, f.count);
+      r.entries.forEach((e, k) => { for (const f of applyEntry(r.info, e, r.at[k])) this.alloc.releaseAfterCommit(f.start, f.count); });
     }
     for (const fn of this.afterCommit) fn();
     this.alloc.committed();
