@@ -29,6 +29,8 @@ export interface OpenImageOptions {
   atime?: 'relatime' | 'strictatime' | 'noatime';
   /** The core's inode-cache budget in bytes (undefined: the core's default). */
   dramCacheBytes?: number;
+  /** The core's inline small-write path (undefined: the core's default). */
+  inline?: boolean;
 }
 
 export interface OpenedImage {
@@ -127,7 +129,7 @@ function mountFsMode(region: NativeRegion, opts: OpenImageOptions, device: strin
   if (!core.FileSystem) throw new ImageRefusal('the core file system is not available in this build');
   let fs: CoreFileSystem;
   try {
-    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes });
+    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes, inline: opts.inline });
   } catch (e) {
     if (e instanceof CorruptionError || e instanceof FsError) throw new ImageRefusal(`${device}: cannot mount: ${e.message}`);
     throw e;

@@ -30,6 +30,8 @@ export interface MountSettings {
   spinMicros: number;
   /** The core's inode-cache budget in bytes (`dram_cache=64M`; undefined = the core's default; Infinity = unlimited). */
   dramCacheBytes: number | undefined;
+  /** The core's inline small-write path (`inline=on|off`; undefined = the core's default, on). */
+  inline: boolean | undefined;
 }
 
 export class MountOptionError extends Error {
@@ -48,7 +50,7 @@ export function defaultSettings(isRoot = process.getuid?.() === 0): MountSetting
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
     attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined, spinMicros: DEFAULT_SPIN_US,
-    dramCacheBytes: undefined,
+    dramCacheBytes: undefined, inline: undefined,
   };
 }
 
@@ -107,6 +109,10 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
       s.dramCacheBytes = n;
       return;
     }
+    case 'inline':
+      if (val !== 'on' && val !== 'off') throw new MountOptionError(`mount option 'inline' needs on or off, got '${opt}'`);
+      s.inline = val === 'on';
+      return;
     case 'log':
       if (!val || val.includes(',')) throw new MountOptionError(`mount option 'log' needs a file name, got '${opt}'`);
       s.logFile = val;

@@ -20,6 +20,12 @@ describe('mount options', () => {
     expect(fuseOptionString(parseMountOptions(['ro,noallow_other'], true), '/a,b')).toBe('default_permissions,fsname=/a\\,b,subtype=pmlogfs,ro');
   });
 
+  it('inline=on|off reaches the settings (the core default when absent)', () => {
+    expect(parseMountOptions([], true).inline).toBeUndefined();
+    expect(parseMountOptions(['inline=off'], true).inline).toBe(false);
+    expect(parseMountOptions(['inline=off', 'inline=on'], true).inline).toBe(true);
+  });
+
   it('what mount(8), mount.fuse3 and fstab add is accepted and ignored', () => {
     expect(() => parseMountOptions(['defaults,auto,noauto,user,nofail,_netdev,x-systemd.automount,comment=x,subtype=pmlogfs,relatime,rw'], true)).not.toThrow();
   });
@@ -33,6 +39,8 @@ describe('mount options', () => {
       ['subtype=ext4', /subtype.*must be pmlogfs/],
       ['log=', /'log' needs a file name/],
       ['spin_us=-1', /spin_us.*0\.\.10000/],
+      ['inline', /'inline' needs on or off/],
+      ['inline=no', /'inline' needs on or off/],
     ] as const) {
       expect(() => parseMountOptions([opt], true)).toThrow(MountOptionError);
       expect(() => parseMountOptions([opt], true)).toThrow(msg);
