@@ -11,7 +11,7 @@
  * problem); every walk is bounded by the region's block count (the core's walkers are); the
  * region is never written (a pending journal is rolled back in a private copy).
  */
-import { BLOCK_SIZE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED, JOURNAL_IDLE, XATTR_NAME_MAX, inodeStateValid } from '../../fs-layout';
+import { BLOCK_SIZE, INODE, INODES_PER_TABLE_BLOCK, JOURNAL, JOURNAL_COMMITTED, JOURNAL_IDLE, XATTR_NAME_MAX, inodeStateValid } from '../../fs-layout';
 import { MemoryRegion } from '../pmem/memory-region';
 import type { Region } from '../pmem/region';
 import { S_IFLNK } from '../core/api';
@@ -123,7 +123,8 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
   if (copy === region) compareSavedState(region, read, table.capacity, owners, fx, probs);
 
   progress('tree', 0);
-  pass.stats.directories = checkTree(fx, sb.rootIno, orphansOk ? new Set(orphans.occupied.values()) : null, probs);
+  pass.stats.directories = checkTree(fx, sb.rootIno, orphansOk ? new Set(orphans.occupied.values()) : null, probs,
+    (ino) => Number(copy.readBigU64(table.slotOffset(ino) + INODE.off.parentHint)));
 }
 
 /** The journal state; a pending journal is rolled back in a private copy, which is returned. */

@@ -57,6 +57,8 @@ export interface Findings {
   badNames: BadName[];
   unreachable: number[];
   nlink: Array<{ ino: number; want: number }>;
+  /** Directories whose `..` is wrong: log SETATTR PARENT. */
+  dotdot: Array<{ ino: number; parent: number }>;
   /** Regular files with blocks mapped wholly past EOF: punch [from, to). */
   pastEof: Array<{ ino: number; from: number; to: number }>;
   badXattrs: Array<{ ino: number; key: string }>;
@@ -70,6 +72,6 @@ export interface Findings {
 export function emptyFindings(): Findings {
   return {
     read: null, journal: 'idle', table: null, chainFault: null, rootBad: false, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
-    unreachable: [], nlink: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
+    unreachable: [], nlink: [], dotdot: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
   };
 }

@@ -12,7 +12,7 @@
  * that replays and that fsck can repair again; data that is reachable and valid is never
  * dropped (a data block held twice is cloned for the second owner when the first is data too).
  */
-import { BLOCK_SIZE, ET, JOURNAL, JOURNAL_GEN_SHIFT, JOURNAL_IDLE, WRITE_UNWRITTEN, inodeState, inodeStateGeneration, journalState } from '../../fs-layout';
+import { BLOCK_SIZE, ET, JOURNAL, SA, JOURNAL_GEN_SHIFT, JOURNAL_IDLE, WRITE_UNWRITTEN, inodeState, inodeStateGeneration, journalState } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import { commitInodeState } from '../core/inode-table';
 import { commitJournal } from '../core/journal';
@@ -109,6 +109,11 @@ export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, 
     writes();
     const r = reconnect(region, fx, read.sb.rootIno, writer(), now);
     if (r !== 'impossible') return r === 'created' ? 'created /lost+found' : 'moved unreachable inodes to /lost+found';
+  }
+  if (fx.dotdot.length > 0) {
+    const w = writer();
+    for (const d of fx.dotdot) w.append(fx.inodes.get(d.ino)!, [{ type: ET.SETATTR, mask: SA.PARENT, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: d.parent }]);
+    return `set '..' of ${fx.dotdot.length} directorie(s)`;
   }
   if (fx.nlink.length > 0) {
     const w = writer();

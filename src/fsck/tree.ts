@@ -11,7 +11,7 @@ import type { Findings } from './findings';
 import type { Problems } from './problems';
 
 /** Returns the number of directories reached. */
-export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> | null, probs: Problems): number {
+export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> | null, probs: Problems, parentHint: (ino: number) => number): number {
   const { inodes, broken } = fx;
   const root = inodes.get(rootIno);
   if (!root || !root.dir) {
@@ -52,6 +52,12 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
         }
         named.add(e.ino);
         subdirs.set(d.ino, (subdirs.get(d.ino) ?? 0) + 1);
+        // `..` as a mount that loads this directory lazily sees it: the last PARENT logged, else the creation hint.
+        const dotdot = child.parent !== 0 ? child.parent : parentHint(e.ino);
+        if (dotdot !== d.ino) {
+          probs.add('dotdot', 'error', `directory ${e.ino}`, child.slotOff, `'..' is ${dotdot}, but directory ${d.ino} holds its name`);
+          fx.dotdot.push({ ino: e.ino, parent: d.ino });
+        }
       }
       names.set(e.ino, (names.get(e.ino) ?? 0) + 1);
       if (!reached.has(e.ino)) {

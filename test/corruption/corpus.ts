@@ -4,7 +4,7 @@
 // spans several pages; then one corruption per structure kind, each a pure function of the
 // base image (deterministic). Also the tree snapshot the corpus compares before and after.
 import { createHash } from 'node:crypto';
-import { BLOCK_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, INODE, JOURNAL, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL, SB, inodeStateValid } from '../../fs-layout';
+import { BLOCK_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, INODE, JOURNAL, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL, SA, SB, inodeStateValid } from '../../fs-layout';
 import { S_IFMT, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
@@ -157,6 +157,17 @@ export const CORRUPTIONS: Corruption[] = [
   },
   { name: 'inode fixed body bit flip', make: (s) => ({ image: flipBit(s.image, slotOf(s.image, s.ino.big) + INODE.off.createTimeNs + 2), damaged: s.ino.big }), named: /inode \d+.*\[inode\]/ },
   {
+    name: 'inode table block header bit flip',
+    make: (s) => { const r = MemoryRegion.fromImage(s.image); const t = new InodeTable(r); t.load(readSuperblock(r).sb.inodeTableBlock); return { image: flipBit(s.image, t.blocks[1] * BLOCK_SIZE + 9), damaged: 0 }; },
+    named: /inode table block 1.*\[inode-table\]/,
+  },
+  {
+    name: 'orphan list header bit flip',
+    make: (s) => ({ image: flipBit(s.image, readSuperblock(MemoryRegion.fromImage(s.image)).sb.orphanBlock * BLOCK_SIZE + 17), damaged: 0 }),
+    named: /orphan block 0.*\[orphan-list\]/,
+  },
+  { name: 'root inode body bit flip', make: (s) => ({ image: flipBit(s.image, slotOf(s.image, 1) + INODE.off.createTimeNs), damaged: 0 }), named: /inode 1 .*\[inode\]/ },
+  {
     name: 'journal state bit flip',
     make: (s) => ({ image: flipBit(s.image, readSuperblock(MemoryRegion.fromImage(s.image)).sb.journalBlock * BLOCK_SIZE + JOURNAL.off.state, 1), damaged: 0 }),
     named: /journal.*unknown journal state.*\[journal\]/,
@@ -196,6 +207,11 @@ export const CORRUPTIONS: Corruption[] = [
     named: /name "ghost".*free inode 9000 \[dentry-free-inode\]/,
   },
   { name: 'wrong nlink', make: (s) => ({ image: appendEntry(s.image, s.ino.linked, { type: ET.LINK_CHANGE, nlink: 7, ctimeNs: 1n }), damaged: 0 }), named: /inode \d+.*nlink 7, names = 2 \[nlink\]/ },
+  {
+    name: "wrong '..' of a directory",
+    make: (s) => ({ image: appendEntry(s.image, s.ino.sub, { type: ET.SETATTR, mask: SA.PARENT, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: 1 }), damaged: 0 }),
+    named: /directory \d+.*'\.\.' is 1, but directory \d+ holds its name \[dotdot\]/,
+  },
   {
     name: 'unreachable inode',
     make: (s) => ({ image: appendEntry(s.image, s.ino.sub, { type: ET.DENTRY_REMOVE, childIno: s.ino.other, childGen: 1, childType: S_IFREG, cookie: 0, timeNs: 1n, name: b('other') }), damaged: 0 }),
