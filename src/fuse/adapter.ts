@@ -63,6 +63,8 @@ export interface AdapterOptions {
 export class FuseAdapter {
   /** Lookup counts the kernel holds, by inode. */
   readonly lookups = new Map<Ino, number>();
+  /** Sees every request before it is served (tests and profiling count round trips with it). */
+  onRequest: ((op: number, a: unknown, b: unknown) => void) | undefined;
   private readonly readOnly: boolean;
   private readonly mappingId: number;
   private readonly log: (message: string) => void;
@@ -82,6 +84,7 @@ export class FuseAdapter {
 
   /** The binding's handler: one request in, one reply out (FORGET: none). */
   readonly handle = (op: number, req: number, a: any, b: any, c: any, d: any, e: any): void => {
+    if (this.onRequest !== undefined) this.onRequest(op, a, b);
     try {
       this.dispatch(op, req, a, b, c, d, e);
     } catch (err) {
