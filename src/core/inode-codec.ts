@@ -20,8 +20,14 @@ export interface InodeFixed {
   createTimeNs: bigint;
 }
 
+/**
+ * A 64-bit field below 2^53 as a number. Small values come back as small integers (the common
+ * case): `lo + hi * 2^32` is always a heap double, and one double stored into an InodeInfo or
+ * DirIndex field makes V8 box that field in every object (16 bytes each, kept for every inode).
+ */
 function rU64(b: Buffer, off: number): number {
-  return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x1_0000_0000;
+  const hi = b.readUInt32LE(off + 4);
+  return hi === 0 ? b.readUInt32LE(off) : b.readUInt32LE(off) + hi * 0x1_0000_0000;
 }
 
 /** Bytes [8, 128) of an inode: head, tail and the checksummed fixed fields. */

@@ -44,8 +44,19 @@ const FILE_BLOCK = 4096;
 function wU64(b: Buffer, off: number, v: number | bigint): void {
   b.writeBigUInt64LE(typeof v === 'bigint' ? v : BigInt(v), off);
 }
+/**
+ * A 64-bit field below 2^53 as a number. Small values come back as small integers (the common
+ * case): `lo + hi * 2^32` is always a heap double, and one double stored into an InodeInfo or
+ * DirIndex field makes V8 box that field in every object (16 bytes each, kept for every inode).
+ */
 function rU64(b: Buffer, off: number): number {
-  return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x1_0000_0000;
+  const hi = b.readUInt32LE(off + 4);
+  return hi === 0 ? b.readUInt32LE(off) : b.readUInt32LE(off) + hi * 0x1_0000_0000;
+}
+
+/** Do the 8 bytes at `x` equal those at `y`? */
+function sameU64(b: Buffer, x: number, y: number): boolean {
+  return b.readUInt32LE(x) === b.readUInt32LE(y) && b.readUInt32LE(x + 4) === b.readUInt32LE(y + 4);
 }
 
 /** Encode one entry for `owner`'s log into a fresh buffer of its padded length. */
@@ -196,7 +207,11 @@ function decodeBody(b: Buffer, type: number): LogEntry | string {
     }
     case ET.SETATTR: {
       const o = E_SETATTR.off;
-      return { type, mask: b.readUInt32LE(B + o.mask), mode: b.readUInt32LE(B + o.mode), uid: b.readUInt32LE(B + o.uid), gid: b.readUInt32LE(B + o.gid), rdev: rU64(b, B + o.rdev), size: rU64(b, B + o.size), atimeNs: b.readBigUInt64LE(B + o.atimeNs), mtimeNs: b.readBigUInt64LE(B + o.mtimeNs), ctimeNs: b.readBigUInt64LE(B + o.ctimeNs), nlink: b.readUInt32LE(B + o.nlink), parent: rU64(b, B + o.parent) };
+      // Equal times (a create sets all three) decode to one BigInt, which the inode then keeps once.
+      const atimeNs = b.readBigUInt64LE(B + o.atimeNs);
+      const mtimeNs = sameU64(b, B + o.mtimeNs, B + o.atimeNs) ? atimeNs : b.readBigUInt64LE(B + o.mtimeNs);
+      const ctimeNs = sameU64(b, B + o.ctimeNs, B + o.mtimeNs) ? mtimeNs : b.readBigUInt64LE(B + o.ctimeNs);
+      return { type, mask: b.readUInt32LE(B + o.mask), mode: b.readUInt32LE(B + o.mode), uid: b.readUInt32LE(B + o.uid), gid: b.readUInt32LE(B + o.gid), rdev: rU64(b, B + o.rdev), size: rU64(b, B + o.size), atimeNs, mtimeNs, ctimeNs, nlink: b.readUInt32LE(B + o.nlink), parent: rU64(b, B + o.parent) };
     }
     case ET.LINK_CHANGE:
       return { type, nlink: b.readUInt32LE(B + E_LINK.off.nlink), ctimeNs: b.readBigUInt64LE(B + E_LINK.off.ctimeNs) };

@@ -150,6 +150,12 @@ export function replayLog(region: Region, info: InodeInfo): void {
 const I_LOG_HEAD = INODE.off.logHead;
 const I_LOG_TAIL = INODE.off.logTail;
 
+/** A 64-bit field as a number, a small integer when below 2^32 (a double would box the InodeInfo field). */
+function u64At(b: Buffer, off: number): number {
+  const hi = b.readUInt32LE(off + 4);
+  return hi === 0 ? b.readUInt32LE(off) : b.readUInt32LE(off) + hi * 2 ** 32;
+}
+
 /** Why an entry's data blocks lie outside the region, or null (a lazily loaded inode has no block map to catch it later). */
 function blocksOutside(e: LogEntry, maxBlocks: number): string | null {
   if (e.type === ET.WRITE_EXTENT && e.block + e.count > maxBlocks) return `extent of blocks ${e.block}+${e.count} outside the region`;
@@ -169,8 +175,8 @@ export function loadInode(region: Region, table: InodeTable, ino: number, state:
     throw new CorruptionError(`inode ${ino}`, off, `generation ${fixed.generation}, state word says ${inodeStateGeneration(state)}`);
   }
   const info = newInodeInfo(ino, fixed.generation, fixed.type & S_IFMT, off, f);
-  info.logHead = raw.readUInt32LE(I_LOG_HEAD) + raw.readUInt32LE(I_LOG_HEAD + 4) * 2 ** 32;
-  info.logTail = raw.readUInt32LE(I_LOG_TAIL) + raw.readUInt32LE(I_LOG_TAIL + 4) * 2 ** 32;
+  info.logHead = u64At(raw, I_LOG_HEAD);
+  info.logTail = u64At(raw, I_LOG_TAIL);
   replayLog(region, info);
   return info;
 }
