@@ -50,7 +50,7 @@ export interface DirIndexLike {
   remove(name: Buffer): void;
   /** Entries with cookie > `cookie`, in cookie order, at most `max`. */
   after(cookie: number, max: number): Array<DirSlot & { name: Buffer }>;
-  /** Every live entry in no set order, its name as a latin1 string (no Buffer per name: mount's tree walk). */
-  forEachSlot(fn: (ino: number, type: number, nameLatin1: string) => void): void;
+  /** Every live entry in cookie order, its name as a latin1 string (no object or Buffer per entry: mount's and fsck's walks). */
+  forEachSlot(fn: (ino: number, type: number, nameLatin1: string, cookie: number) => void): void;
   readonly size: number;
 }

@@ -21,8 +21,8 @@
  * - `after(cookie, max)`: entries with cookie > `cookie` in cookie order, at most `max` —
  *   O(log n + max + removed entries not yet compacted).
  * - `size`, `nextCookie`, `takeCookie()`, iteration (cookie order).
- * - `forEachSlot(fn)`: every live entry in no set order, the name as its latin1 key — O(n) with no
- *   sort and no Buffer per name (mount's tree walk over every directory).
+ * - `forEachSlot(fn)`: every live entry in cookie order as (ino, type, latin1 key, cookie) — as
+ *   iteration but with no object or Buffer per entry (mount's and fsck's walks over every name).
  *
  * Structure: the Map for lookups, plus an array of the same entry objects sorted by cookie;
  * removal marks the entry dead and the array is compacted once dead entries outnumber live ones
@@ -138,8 +138,9 @@ export class DirIndex {
     }
   }
 
-  forEachSlot(fn: (ino: number, type: number, nameLatin1: string) => void): void {
-    for (const e of this.byName.values()) fn(e.ino, e.type, e.key);
+  forEachSlot(fn: (ino: number, type: number, nameLatin1: string, cookie: number) => void): void {
+    this.ensureSorted();
+    for (const e of this.order) if (!e.dead) fn(e.ino, e.type, e.key, e.cookie);
   }
 
   private ensureSorted(): void {
