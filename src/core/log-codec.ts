@@ -176,10 +176,20 @@ export function decodeEntry(b: Buffer, owner: Owner2): LogEntry | string {
   if (ownerIno !== owner.ino || ownerGen !== owner.gen) {
     return `entry owned by (${ownerIno}, gen ${ownerGen}), expected (${owner.ino}, gen ${owner.gen})`;
   }
-  const e = decodeBody(b, b.readUInt16LE(H.type));
+  const type = b.readUInt16LE(H.type);
+  const body = BODY_SIZE[type];
+  if (body !== undefined && B + body > length) return `entry of type ${type} is ${length} bytes, too short for its ${body}-byte body`;
+  const e = decodeBody(b, type);
   if (typeof e !== 'string' && entryLength(bodySize(e)) !== length) return `entry length ${length} does not match its contents`;
   return e;
 }
+
+/** The fixed body size of each entry type: decodeBody reads those bytes before any length check. */
+const BODY_SIZE: Record<number, number> = {
+  [ET.WRITE_EXTENT]: E_WRITE.size, [ET.INLINE_WRITE]: E_INLINE.size, [ET.DENTRY_ADD]: E_DENTRY.size, [ET.DENTRY_REMOVE]: E_DENTRY.size,
+  [ET.SETATTR]: E_SETATTR.size, [ET.LINK_CHANGE]: E_LINK.size, [ET.SYMLINK]: E_SYMLINK.size, [ET.XATTR_SET]: E_XATTR_SET.size,
+  [ET.XATTR_REMOVE]: E_XATTR_REMOVE.size, [ET.TRUNCATE]: E_TRUNCATE.size, [ET.PUNCH]: E_PUNCH.size,
+};
 
 function decodeBody(b: Buffer, type: number): LogEntry | string {
   switch (type) {
