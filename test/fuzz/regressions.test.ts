@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, E_WRITE, INODE, INODE_CRC_START, INODE_SIZE, ORPHAN_HEADER_SIZE } from '../../fs-layout';
+import { BLOCK_SIZE, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, E_SETATTR, E_WRITE, INODE, INODE_CRC_START, INODE_SIZE, ORPHAN_HEADER_SIZE } from '../../fs-layout';
 import { S_IFDIR, S_IFMT, S_IFREG } from '../../src/core/api';
 import { CorruptionError } from '../../src/core/errors';
 import { FileSystem } from '../../src/core/filesystem';
@@ -60,6 +60,21 @@ function editWrite(img: Buffer, w: Sealed, edit: (b: Buffer, body: number) => vo
 }
 
 describe('fuzz regressions', () => {
+  it('a re-sealed entry whose type wants a longer body than the entry has is corruption of that entry (fuzz seed 41 #721, #5903: a RangeError in decode)', () => {
+    const img = baseImage(8, 'unclean');
+    const short = metaMap(img).sealed.filter((s) => s.kind.startsWith('log entry') && s.crcEnd - s.off < ENTRY_HEADER_SIZE + E_SETATTR.size);
+    expect(short.length).toBeGreaterThan(2);
+    for (const w of short.slice(0, 5)) {
+      const bad = Buffer.from(img);
+      bad.writeUInt16LE(ET.SETATTR, w.off + ENTRY_HEADER.off.type);
+      bad.writeUInt32LE(crc32c(bad.subarray(w.off + ENTRY_CRC_START, w.crcEnd)), w.off + ENTRY_HEADER.off.crc);
+      const e = mountError(bad);
+      expect(e).toBeInstanceOf(CorruptionError);
+      expect((e as CorruptionError).offset).toBe(w.off);
+      expect((e as Error).message).toMatch(/too short for its 72-byte body/);
+    }
+  });
+
   it('a re-sealed WRITE_EXTENT at an unaligned file offset is corruption of that entry (fuzz seed 11 #5742: an assertion on truncate)', () => {
     for (const variant of ['clean', 'unclean'] as const) {
       const img = baseImage(6, variant);
