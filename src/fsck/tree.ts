@@ -7,8 +7,13 @@
  * Layer: fsck. Pure DRAM. Invariant: the walk visits each directory at most once (a directory
  * with a second name, or a cycle, is reported and not followed twice).
  */
+import type { InodeInfo } from '../core/inode-info';
 import type { Findings } from './findings';
 import type { Problems } from './problems';
+
+const nameWhere = (d: InodeInfo, key: string, note: string): string => `directory ${d.ino}${note}, name ${JSON.stringify(key)}`;
+const badName = (d: InodeInfo, ino: number, type: number, key: string, cookie: number) =>
+  ({ dir: d.ino, name: Buffer.from(key, 'latin1'), ino, type, cookie });
 
 /** Returns the number of directories reached. */
 export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> | null, probs: Problems, parentHint: (ino: number) => number): number {
@@ -28,63 +33,63 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
   while (queue.length > 0) {
     const d = inodes.get(queue.pop()!)!;
     dirs++;
-    for (const e of d.dir!.after(0, Number.MAX_SAFE_INTEGER)) {
-      const where = `directory ${d.ino}, name ${JSON.stringify(e.name.toString('latin1'))}`;
-      const bad = { dir: d.ino, name: e.name, ino: e.ino, type: e.type, cookie: e.cookie };
-      const child = inodes.get(e.ino);
+    // forEachSlot: no Buffer or object per name; the message and repair record are made only for a bad one.
+    d.dir!.forEachSlot((ino, type, key, cookie) => {
+      const child = inodes.get(ino);
       if (!child) {
-        if (!broken.has(e.ino)) {
-          probs.add('dentry-free-inode', 'error', where, d.slotOff, `refers to free inode ${e.ino}`);
-          fx.badNames.push(bad);
+        if (!broken.has(ino)) {
+          probs.add('dentry-free-inode', 'error', nameWhere(d, key, ''), d.slotOff, `refers to free inode ${ino}`);
+          fx.badNames.push(badName(d, ino, type, key, cookie));
         }
-        continue;
+        return;
       }
-      if (child.type !== e.type) {
-        probs.add('dentry-type', 'error', where, d.slotOff, `type 0o${e.type.toString(8)} but inode ${e.ino} is 0o${child.type.toString(8)}`);
-        fx.badNames.push(bad);
-        continue;
+      if (child.type !== type) {
+        probs.add('dentry-type', 'error', nameWhere(d, key, ''), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${child.type.toString(8)}`);
+        fx.badNames.push(badName(d, ino, type, key, cookie));
+        return;
       }
       if (child.dir) {
-        if (named.has(e.ino)) {
-          probs.add('dir-two-names', 'error', where, d.slotOff, `directory ${e.ino} has a second name (or a cycle)`);
-          fx.badNames.push(bad);
-          continue;
+        if (named.has(ino)) {
+          probs.add('dir-two-names', 'error', nameWhere(d, key, ''), d.slotOff, `directory ${ino} has a second name (or a cycle)`);
+          fx.badNames.push(badName(d, ino, type, key, cookie));
+          return;
         }
-        named.add(e.ino);
+        named.add(ino);
         subdirs.set(d.ino, (subdirs.get(d.ino) ?? 0) + 1);
         // `..` as a mount that loads this directory lazily sees it: the last PARENT logged, else the creation hint.
-        const dotdot = child.parent !== 0 ? child.parent : parentHint(e.ino);
+        const dotdot = child.parent !== 0 ? child.parent : parentHint(ino);
         if (dotdot !== d.ino) {
-          probs.add('dotdot', 'error', `directory ${e.ino}`, child.slotOff, `'..' is ${dotdot}, but directory ${d.ino} holds its name`);
-          fx.dotdot.push({ ino: e.ino, parent: d.ino });
+          probs.add('dotdot', 'error', `directory ${ino}`, child.slotOff, `'..' is ${dotdot}, but directory ${d.ino} holds its name`);
+          fx.dotdot.push({ ino, parent: d.ino });
         }
       }
-      names.set(e.ino, (names.get(e.ino) ?? 0) + 1);
-      if (!reached.has(e.ino)) {
-        reached.add(e.ino);
-        if (child.dir) queue.push(e.ino);
+      names.set(ino, (names.get(ino) ?? 0) + 1);
+      if (!reached.has(ino)) {
+        reached.add(ino);
+        if (child.dir) queue.push(ino);
       }
-    }
+    });
   }
   // Names in unreachable directories: mount checks them too (they must not block the repair).
   for (const d of inodes.values()) {
     if (reached.has(d.ino) || !d.dir) continue;
-    for (const e of d.dir.after(0, Number.MAX_SAFE_INTEGER)) {
-      const where = `directory ${d.ino} (unreachable), name ${JSON.stringify(e.name.toString('latin1'))}`;
-      const bad = { dir: d.ino, name: e.name, ino: e.ino, type: e.type, cookie: e.cookie };
-      const child = inodes.get(e.ino);
+    d.dir.forEachSlot((ino, type, key, cookie) => {
+      const child = inodes.get(ino);
       if (!child) {
-        if (!broken.has(e.ino)) { probs.add('dentry-free-inode', 'error', where, d.slotOff, `refers to free inode ${e.ino}`); fx.badNames.push(bad); }
-      } else if (child.type !== e.type) {
-        probs.add('dentry-type', 'error', where, d.slotOff, `type 0o${e.type.toString(8)} but inode ${e.ino} is 0o${child.type.toString(8)}`);
-        fx.badNames.push(bad);
+        if (!broken.has(ino)) {
+          probs.add('dentry-free-inode', 'error', nameWhere(d, key, ' (unreachable)'), d.slotOff, `refers to free inode ${ino}`);
+          fx.badNames.push(badName(d, ino, type, key, cookie));
+        }
+      } else if (child.type !== type) {
+        probs.add('dentry-type', 'error', nameWhere(d, key, ' (unreachable)'), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${child.type.toString(8)}`);
+        fx.badNames.push(badName(d, ino, type, key, cookie));
       } else if (child.dir) {
-        if (named.has(e.ino)) {
-          probs.add('dir-two-names', 'error', where, d.slotOff, `directory ${e.ino} has a second name (or a cycle)`);
-          fx.badNames.push(bad);
-        } else named.add(e.ino);
+        if (named.has(ino)) {
+          probs.add('dir-two-names', 'error', nameWhere(d, key, ' (unreachable)'), d.slotOff, `directory ${ino} has a second name (or a cycle)`);
+          fx.badNames.push(badName(d, ino, type, key, cookie));
+        } else named.add(ino);
       }
-    }
+    });
   }
   for (const n of inodes.values()) {
     if (!reached.has(n.ino)) {
