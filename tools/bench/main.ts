@@ -190,9 +190,10 @@ async function runBench(argv: string[]): Promise<void> {
     }
     for (let r = 0; r < opts.repeat; r++) {
       for (const m of mounted) {
-        log(`bench: round ${r + 1} of ${opts.repeat}: ${m.target.name}`);
+        const t0 = Date.now();
         const roundNotes: string[] = [];
         m.rounds.push(await runParts(m.dir, opts, bins, tree, roundNotes));
+        log(`bench: round ${r + 1} of ${opts.repeat}: ${m.target.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
         m.notes.push(...roundNotes.filter((n) => !m.notes.includes(n)));
       }
     }
@@ -205,8 +206,10 @@ async function runBench(argv: string[]): Promise<void> {
   }
   for (const t of targets) if (result.notes[t.name]?.length === 0) delete result.notes[t.name];
   if (opts.parts.includes('recovery')) {
+    const t0 = Date.now();
     const r = runRecovery(repoRoot, opts, log);
     if (r) result.recovery = r;
+    log(`bench: recovery took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   cleanupAll();
   result.durationS = (Date.now() - started) / 1000;
