@@ -4,7 +4,8 @@
  *   mount    FileSystem.mount may refuse only with CorruptionError (names structure + offset) or
  *            a deliberate FsError (EINVAL sector mode, EROFS features); when it mounts, the tree is
  *            walked, every file read, stat'ed, listed, a few creates/writes/unlinks/renames run
- *            (FsError or CorruptionError allowed), then unmount and a remount that must succeed;
+ *            (FsError or CorruptionError allowed), then unmount and a remount that must succeed,
+ *            and fsck must find no kind of problem in the result that it did not find before;
  *   btt      sector images: openBtt, read every sector, write some, close (same allowed errors);
  *   fsck     checkFileSystem repair 'none' (must not throw, must not write, no 'internal' problem
  *            from a non-corruption exception), then 'all' on a copy; after a repair a second check
@@ -94,9 +95,9 @@ export function runIteration(seed: number, iteration: number, scratchFile: strin
   const res: IterationResult = {
     seed, iteration, variant: c.variant, mutation: c.mutation, mount: 'refused', refusal: null, fsckClean: false, findings,
   };
-  mountStep(c.image, res);
-  if (c.variant === 'sector') bttStep(c.image, findings);
   const r = fsckStep(c.image, findings);
+  mountStep(c.image, res, r);
+  if (c.variant === 'sector') bttStep(c.image, findings);
   res.fsckClean = r?.clean ?? false;
   if (r?.clean && res.mount === 'refused') {
     findings.push({ step: 'fsck', kind: 'inconsistent', message: `fsck -n calls the image clean but mount refuses it: ${res.refusal}` });
@@ -105,7 +106,7 @@ export function runIteration(seed: number, iteration: number, scratchFile: strin
   return res;
 }
 
-function mountStep(image: Buffer, res: IterationResult): void {
+function mountStep(image: Buffer, res: IterationResult, before: FsckReport | null): void {
   const region = MemoryRegion.fromImage(image);
   let fsys: FileSystem;
   try {
@@ -141,7 +142,20 @@ function mountStep(image: Buffer, res: IterationResult): void {
     return;
   }
   guard('walk after remount', () => { walk(again!); });
-  guard('unmount after remount', () => again!.unmount());
+  if (!guard('unmount after remount', () => again!.unmount())) return;
+  // Using an image mount accepted must not make it worse: fsck finds no new kind of problem.
+  if (!before) return;
+  const kinds = new Set(before.problems.filter((p) => p.severity !== 'note').map((p) => p.code));
+  try {
+    const after = checkFileSystem(region, { repair: 'none' });
+    const fresh = after.problems.filter((p) => p.severity !== 'note' && !kinds.has(p.code));
+    if (fresh.length > 0) {
+      const say = fresh.slice(0, 3).map((p) => `${p.code}: ${p.structure} (offset ${p.offset}): ${p.message}`);
+      res.findings.push({ step: 'fsck after use', kind: 'inconsistent', message: `mounted, used and unmounted, fsck -n finds new problems: ${say.join(' | ')}` });
+    }
+  } catch (e) {
+    res.findings.push({ step: 'fsck after use', kind: 'crash', message: describe(e) });
+  }
 }
 
 interface Seen { files: Array<{ parent: Ino; name: Buffer; ino: Ino }>; dirs: Ino[] }

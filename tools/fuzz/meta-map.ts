@@ -1,7 +1,7 @@
 /**
  * Where the metadata of a base image lies, so mutations can aim at it: areas (superblock and
  * replica, state records, journal, orphan blocks, inode-table blocks, every live inode's slot and
- * log pages, long-symlink and xattr blocks, saved state, the BTT's info blocks, map and flog),
+ * log pages, long-symlink and xattr blocks, the saved-state chain, the BTT's info blocks, map and flog),
  * unprotected commit words (inode state/head/tail, page links, table links, journal state), and
  * checksummed structures with the range their checksum covers (so a mutation can re-seal one and
  * reach the code behind the checksum test).
@@ -13,7 +13,8 @@ import {
   BLOCK_SIZE, BTT_INFO, BTT_INFO_SIZE, ENTRY_HEADER, ENTRY_HEADER_SIZE, ENTRY_CRC_START, INODE, INODE_CRC_START,
   INODES_PER_TABLE_BLOCK, INODE_SIZE, ITB, ITB_CRC_END, ITB_CRC_START, ITB_HEADER_SIZE, JOURNAL, JOURNAL_CRC_START,
   JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, ORPHAN_BLOCK,
-  ORPHAN_CRC_END, ORPHAN_CRC_START, SB, SB_CRC_START, SB_STATE, SB_STATE_CRC_START, SB_STATE_SLOT_OFFSETS,
+  ORPHAN_CRC_END, ORPHAN_CRC_START, SAVED_STATE_BLOCK, SAVED_STATE_CRC_START, SAVED_STATE_ENTRIES_PER_BLOCK,
+  SAVED_STATE_ENTRY_SIZE, SAVED_STATE_HEADER_SIZE, SB, SB_CRC_START, SB_STATE, SB_STATE_CRC_START, SB_STATE_SLOT_OFFSETS,
   inodeStateValid,
 } from '../../fs-layout';
 import { describeBtt } from '../../src/btt';
@@ -52,7 +53,7 @@ export function metaMap(image: Buffer): MetaMap {
     if (sb.btt) addBtt(map, region, sb.btt, sb.uuid);
     return map;
   }
-  if (state.savedStateBlock) addBlock(map, 'saved state', state.savedStateBlock);
+  addSavedState(map, region, state.savedStateBlock);
   addJournal(map, region, sb.journalBlock);
   rollbackJournal(region, sb.journalBlock);
   const orphans = new OrphanList(region);
@@ -90,6 +91,17 @@ function addBlock(map: MetaMap, kind: string, blk: number): number {
   map.areas.push({ kind, off: blk * BLOCK_SIZE, len: BLOCK_SIZE });
   map.blocks.push(blk);
   return blk * BLOCK_SIZE;
+}
+
+function addSavedState(map: MetaMap, region: MemoryRegion, first: number): void {
+  const maxBlocks = Math.floor(region.sizeBytes / BLOCK_SIZE);
+  for (let blk = first, n = 0; blk > 0 && blk < maxBlocks && n < 64; n++) {
+    const off = addBlock(map, 'saved state', blk);
+    const count = Math.min(region.readU32(off + SAVED_STATE_BLOCK.off.entryCount), SAVED_STATE_ENTRIES_PER_BLOCK);
+    map.sealed.push({ kind: 'saved state', off, crcOff: off + SAVED_STATE_BLOCK.off.crc, crcStart: off + SAVED_STATE_CRC_START, crcEnd: off + SAVED_STATE_HEADER_SIZE + SAVED_STATE_ENTRY_SIZE * count });
+    map.words.push({ kind: 'saved state link', off: off + SAVED_STATE_BLOCK.off.nextBlock });
+    blk = Number(region.readBigU64(off + SAVED_STATE_BLOCK.off.nextBlock));
+  }
 }
 
 function addJournal(map: MetaMap, region: MemoryRegion, blk: number): void {
