@@ -174,7 +174,7 @@ function loadInodes(region: Region, table: InodeTable, probs: Problems, fx: Find
   }
 }
 
-/** Sizes against extents (no block mapped wholly past EOF) and xattr names and value blocks. */
+/** Sizes against extents (no written block wholly past EOF) and xattr names and value blocks. */
 function checkFiles(fx: Findings, probs: Problems): void {
   for (const n of fx.inodes.values()) {
     if (n.type === S_IFLNK && n.symlink === null) {
@@ -184,9 +184,10 @@ function checkFiles(fx: Findings, probs: Problems): void {
     if (n.extents && n.extents.count > 0) { // (speed: most files of a big tree map nothing)
       const eofBlock = Math.ceil(n.size / BLOCK_SIZE) * BLOCK_SIZE;
       let to = 0;
-      for (const p of n.extents.pieces(eofBlock, Number.MAX_SAFE_INTEGER)) if (p.value) to = Math.max(to, p.end);
+      // unwritten blocks past EOF are a fallocate(KEEP_SIZE) preallocation, not a problem
+      for (const p of n.extents.pieces(eofBlock, Number.MAX_SAFE_INTEGER)) if (p.value && !p.value.unwritten) to = Math.max(to, p.end);
       if (to > eofBlock) {
-        probs.add('size-extents', 'error', `inode ${n.ino}`, n.slotOff, `blocks mapped past EOF (size ${n.size}, mapped up to ${to})`);
+        probs.add('size-extents', 'error', `inode ${n.ino}`, n.slotOff, `written blocks mapped past EOF (size ${n.size}, mapped up to ${to})`);
         fx.pastEof.push({ ino: n.ino, from: eofBlock, to });
       }
     }

@@ -24,8 +24,10 @@ import type { BlockOwner } from './findings';
 
 export class OfflineWriter {
   private readonly alloc: ExtentAllocator;
+  readonly blockCount: number;
 
   constructor(private readonly region: Region, sb: SuperblockInfo, owners: readonly BlockOwner[]) {
+    this.blockCount = sb.blockCount;
     this.alloc = new ExtentAllocator(sb.dataStartBlock, sb.replicaBlock);
     const runs = owners
       .map((o) => ({ s: Math.max(o.start, sb.dataStartBlock), e: Math.min(o.start + o.count, sb.replicaBlock) }))

@@ -147,14 +147,23 @@ function repairBroken(region: Region, fx: Findings, rootIno: number, level: Repa
 function repairConflict(w: OfflineWriter, fx: Findings, c: BlockConflict): boolean {
   const info = fx.inodes.get(c.loser.ino);
   if (!info) return false;
+  const winnerIsData = c.winner !== null && c.winner.kind !== 'meta' && c.winner.kind !== 'log';
   if (c.loser.kind === 'xattr' && c.loser.xattr !== undefined && info.xattrs.has(c.loser.xattr)) {
-    w.append(info, [{ type: ET.XATTR_REMOVE, name: Buffer.from(c.loser.xattr, 'latin1'), ctimeNs: info.ctimeNs }]);
+    const name = Buffer.from(c.loser.xattr, 'latin1');
+    const v = info.xattrs.get(c.loser.xattr)!;
+    const blocks = Buffer.isBuffer(v) ? 0 : v.extents.reduce((n, x) => n + x.count, 0);
+    if (winnerIsData && !Buffer.isBuffer(v) && v.extents.every((x) => x.start + x.count <= w.blockCount) && w.freeBlocks() >= blocks) {
+      // the whole value gets fresh blocks (a copy of what is there), as a data clone
+      const extents = v.extents.flatMap((x) => w.cloneBlocks(x.start, x.count));
+      w.append(info, [{ type: ET.XATTR_SET, name, value: Buffer.alloc(0), valueLength: v.length, extents, ctimeNs: info.ctimeNs }]);
+    } else {
+      w.append(info, [{ type: ET.XATTR_REMOVE, name, ctimeNs: info.ctimeNs }]);
+    }
     return true;
   }
   if (c.loser.kind !== 'data' || c.loser.fileOffset === undefined) return false;
   const fileOffset = c.loser.fileOffset + (c.start - c.loser.start) * BLOCK_SIZE;
   const length = c.count * BLOCK_SIZE;
-  const winnerIsData = c.winner !== null && c.winner.kind !== 'meta' && c.winner.kind !== 'log';
   if (winnerIsData && w.freeBlocks() >= c.count) {
     const to = w.cloneBlocks(c.start, c.count);
     let off = fileOffset;

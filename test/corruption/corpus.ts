@@ -118,6 +118,8 @@ export function flipEntry(img: Buffer, type: number, preferIno?: number): { imag
 
 export interface Corruption {
   name: string;
+  /** Only when the base image holds entries of this type. */
+  needsEntryType?: number;
   /** The corrupted image and the inode whose own content the corruption may change (0: none). */
   make: (base: Base) => { image: Buffer; damaged: number };
   /** fsck -n must name it (matched against "structure: message [code]" lines). */
@@ -130,8 +132,18 @@ const ENTRY_KINDS: Array<[string, number, keyof Base['ino'] | null]> = [
   ['write extent', ET.WRITE_EXTENT, 'big'], ['dentry add', ET.DENTRY_ADD, 'many'], ['dentry remove', ET.DENTRY_REMOVE, 'many'],
   ['setattr', ET.SETATTR, 'other'], ['link change', ET.LINK_CHANGE, 'linked'], ['symlink', ET.SYMLINK, 'slink'],
   ['xattr set', ET.XATTR_SET, 'xfile'], ['xattr remove', ET.XATTR_REMOVE, 'xfile'], ['truncate', ET.TRUNCATE, 'other'],
-  ['punch', ET.PUNCH, 'big'],
+  ['punch', ET.PUNCH, 'big'], ['inline write', ET.INLINE_WRITE, 'small'],
 ];
+
+/** True when some log of `img` holds an entry of `type` (INLINE_WRITE only once the core writes them). */
+export function hasEntryType(img: Buffer, type: number): boolean {
+  return liveInodes(img).some((ino) => logOf(img, ino).entries.some((e) => e.type === type));
+}
+
+/** The first block of `ino`'s first WRITE_EXTENT entry. */
+function dataBlockOf(img: Buffer, ino: number): number {
+  return Number(MemoryRegion.fromImage(img).readU64(logOf(img, ino).entries.find((e) => e.type === ET.WRITE_EXTENT)!.off + ENTRY_HEADER_SIZE + 8));
+}
 
 function pageTail(img: Buffer, ino: number, page: number): number {
   return logOf(img, ino).pages[page] * BLOCK_SIZE + LOG_PAGE_DATA_BYTES;
@@ -175,6 +187,7 @@ export const CORRUPTIONS: Corruption[] = [
   { name: 'log page tail bit flip', make: (s) => ({ image: flipBit(s.image, pageTail(s.image, s.ino.many, 1) + LOG_PAGE_TAIL.off.pageSeq), damaged: s.ino.many }), named: /log of inode \d+, page 1.*\[log\]/ },
   ...ENTRY_KINDS.map(([what, type, prefer]): Corruption => ({
     name: `${what} entry bit flip`,
+    needsEntryType: type,
     make: (s) => { const r = flipEntry(s.image, type, prefer ? s.ino[prefer] : undefined); return { image: r.image, damaged: r.ino }; },
     named: /log of inode \d+, entry.*\[log(-torn)?\]/,
   })),
@@ -196,7 +209,7 @@ export const CORRUPTIONS: Corruption[] = [
   {
     name: 'block referenced twice (two files)',
     make: (s) => {
-      const blk = Number(MemoryRegion.fromImage(s.image).readU64(logOf(s.image, s.ino.other).entries.find((e) => e.type === ET.WRITE_EXTENT)!.off + ENTRY_HEADER_SIZE + 8));
+      const blk = dataBlockOf(s.image, s.ino.other);
       return { image: appendEntry(s.image, s.ino.big, { type: ET.WRITE_EXTENT, fileOffset: 0, block: blk, count: 1, flags: 0, newSize: 11 * 4096, mtimeNs: 1n }), damaged: s.ino.big };
     },
     named: /block \d+ is also used by inode \d+ data.*\[block-twice\]/,
@@ -211,6 +224,19 @@ export const CORRUPTIONS: Corruption[] = [
     name: "wrong '..' of a directory",
     make: (s) => ({ image: appendEntry(s.image, s.ino.sub, { type: ET.SETATTR, mask: SA.PARENT, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: 1 }), damaged: 0 }),
     named: /directory \d+.*'\.\.' is 1, but directory \d+ holds its name \[dotdot\]/,
+  },
+  {
+    name: 'size below written extents (SETATTR size only)',
+    make: (s) => ({ image: appendEntry(s.image, s.ino.big, { type: ET.SETATTR, mask: SA.SIZE, mode: 0, uid: 0, gid: 0, rdev: 0, size: 4096, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0 }), damaged: s.ino.big }),
+    named: /inode \d+.*written blocks mapped past EOF \(size 4096.*\[size-extents\]/,
+  },
+  {
+    name: 'xattr value block shared with file data',
+    make: (s) => ({
+      image: appendEntry(s.image, s.ino.small, { type: ET.XATTR_SET, name: b('user.shared'), value: Buffer.alloc(0), valueLength: 5000, extents: [{ start: dataBlockOf(s.image, s.ino.other), count: 2 }], ctimeNs: 1n }),
+      damaged: 0,
+    }),
+    named: /block \d+(\+\d+)? is also used by inode \d+ (xattr|data).*\[block-twice\]/,
   },
   {
     name: 'unreachable inode',

@@ -40,7 +40,7 @@ function usage(prog: string): string {
     '  block-twice / block-range    the first owner keeps the block (metadata, log, symlink, xattr,',
     '                               data; then the lower inode); a file that is second gets a copy',
     '                               (a clone) when the first owner is data, else the range is unmapped;',
-    '                               an xattr that is second is removed',
+    '                               an xattr value that is second is cloned the same way, or removed',
     '  size-extents / xattr / symlink  unmap blocks past EOF / remove a bad xattr / free a symlink',
     '                               without a target',
     '  dentry-free-inode / dentry-type / dir-two-names  remove the name',
