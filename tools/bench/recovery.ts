@@ -6,7 +6,10 @@
  * Layer: tools (bench). Images are built in process on plain files in /dev/shm mapped with
  * forcePmem (DRAM standing in for PM: cache-line flush + fence, no msync — the output says so).
  * A small discarded warm-up case runs first (JIT). Every image is removed at the end (try/finally), also on error.
- * Run: `npm run build:ts && node dist/tools/bench/recovery.js [--quick] [--full] [--json]`.
+ * Each time is the minimum of --repeat runs (the machine is shared: the minimum is the run least
+ * disturbed); the process CPU time of that run is kept beside it. µs per inode and the ratio of
+ * consecutive rows show whether the work grows linearly with the files.
+ * Run: `npm run build:ts && node dist/tools/bench/recovery.js [--quick] [--full] [--json|--markdown] [--repeat N]`.
  * The bench suite's adapter (tools/bench/workloads/recovery.ts) runs it with --json [--quick] and
  * keeps every number of the one JSON object printed on stdout.
  */
@@ -18,7 +21,7 @@ import { formatRegion } from '../../src/core/format';
 import { checkFileSystem } from '../../src/fsck';
 import { openRegion } from '../../src/pmem/native-region';
 
-const HELP = `usage: node dist/tools/bench/recovery.js [--quick] [--full] [--json] [--dir DIR]
+const HELP = `usage: node dist/tools/bench/recovery.js [--quick] [--full] [--json|--markdown] [--repeat N] [--dir DIR]
 
 Times, on forced-PM images in DIR (default /dev/shm; DRAM standing in for PM, not real PM):
   mount after a clean unmount, mount after an unclean shutdown (region closed without unmount),
@@ -27,6 +30,8 @@ for 10,000 and 100,000 empty files (1,000,000 with --full) and for one file of 1
   --quick    10,000 files and 10,000 extents only (a smoke run)
   --full     also 1,000,000 files (needs ~4.5 GiB free in DIR; skipped with a message otherwise)
   --json     print one JSON object on stdout
+  --markdown print the table as Markdown (for bench/results/)
+  --repeat N time each mount and fsck N times (default 1) and keep the fastest run
   --dir DIR  where the images go (default /dev/shm)`;
 
 const OWNER = { uid: 0, gid: 0 };
@@ -39,7 +44,27 @@ interface Case { name: string; kind: 'files' | 'extents'; count: number; sizeByt
 interface Row {
   name: string; kind: 'files' | 'extents'; count: number; imageMiB: number;
   buildMs: number; cleanMountMs: number; uncleanMountMs: number; fsckMs: number;
+  /** Process CPU time (user + system, all threads) of the run kept for each time above. */
+  cleanMountCpuMs: number; uncleanMountCpuMs: number; fsckCpuMs: number;
   inodes: number; fsckClean: boolean;
+}
+
+/** The fastest of `repeat` timed runs of `fn` (wall ms) with that run's CPU ms. */
+function fastest(repeat: number, fn: (timed: <T>(f: () => T) => T) => void): { ms: number; cpuMs: number } {
+  let best = { ms: Infinity, cpuMs: 0 };
+  for (let r = 0; r < repeat; r++) {
+    let got = { ms: 0, cpuMs: 0 };
+    fn((f) => {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const v = f();
+      const c = process.cpuUsage(c0);
+      got = { ms: ms(t0), cpuMs: Math.round((c.user + c.system) / 10) / 100 };
+      return v;
+    });
+    if (got.ms < best.ms) best = got;
+  }
+  return best;
 }
 
 /** Region size: each inode needs a 4 KiB log page (plus table slot, dirs, entries); each extent a data block. */
@@ -67,7 +92,7 @@ function populate(fs: FileSystem, c: Case): void {
   }
 }
 
-function runCase(image: string, c: Case, log: (s: string) => void): Row {
+function runCase(image: string, c: Case, repeat: number, log: (s: string) => void): Row {
   log(`  ${c.name}: building a ${Math.round(c.sizeBytes / MiB)} MiB image`);
   let t0 = process.hrtime.bigint();
   let region = openRegion(image, { create: true, sizeBytes: c.sizeBytes, forcePmem: true });
@@ -79,35 +104,73 @@ function runCase(image: string, c: Case, log: (s: string) => void): Row {
   region.close();
   const buildMs = ms(t0);
 
-  // mount after a clean unmount
-  region = openRegion(image, { forcePmem: true });
-  t0 = process.hrtime.bigint();
-  fs = FileSystem.mount(region, { atime: 'noatime' });
-  const cleanMountMs = ms(t0);
+  // mount after a clean unmount (each run but the last unmounts cleanly again)
+  const clean = fastest(repeat, (timed) => {
+    region = openRegion(image, { forcePmem: true });
+    fs = timed(() => FileSystem.mount(region, { atime: 'noatime' }));
+    fs.unmount();
+    region.close();
+  });
   // unclean shutdown: close the region while mounted (no unmount, nothing saved)
+  region = openRegion(image, { forcePmem: true });
+  FileSystem.mount(region, { atime: 'noatime' });
   region.close();
 
+  // mount after an unclean shutdown (each run closes without unmount: the image stays unclean)
+  const unclean = fastest(repeat, (timed) => {
+    region = openRegion(image, { forcePmem: true });
+    fs = timed(() => FileSystem.mount(region, { atime: 'noatime' }));
+    const found = fs.inodeNumbers().length;
+    if (found !== inodes) throw new Error(`${c.name}: recovery found ${found} inodes, ${inodes} were written`);
+    region.close();
+  });
   region = openRegion(image, { forcePmem: true });
-  t0 = process.hrtime.bigint();
-  fs = FileSystem.mount(region, { atime: 'noatime' });
-  const uncleanMountMs = ms(t0);
-  const found = fs.inodeNumbers().length;
-  if (found !== inodes) throw new Error(`${c.name}: recovery found ${found} inodes, ${inodes} were written`);
-  fs.unmount();
+  FileSystem.mount(region, { atime: 'noatime' }).unmount();
   region.close();
 
   // fsck (check only) of the clean image
-  region = openRegion(image, { forcePmem: true });
-  t0 = process.hrtime.bigint();
-  const report = checkFileSystem(region, { repair: 'none' });
-  const fsckMs = ms(t0);
-  region.close();
+  let report!: ReturnType<typeof checkFileSystem>;
+  const fsck = fastest(repeat, (timed) => {
+    region = openRegion(image, { forcePmem: true });
+    report = timed(() => checkFileSystem(region, { repair: 'none' }));
+    region.close();
+  });
   if (!report.clean) log(`  ${c.name}: WARNING: fsck reports problems: ${report.problems.slice(0, 3).map((p) => `${p.code}: ${p.message}`).join('; ')}`);
   nodefs.rmSync(image, { force: true });
   return {
     name: c.name, kind: c.kind, count: c.count, imageMiB: Math.round(c.sizeBytes / MiB),
-    buildMs, cleanMountMs, uncleanMountMs, fsckMs, inodes, fsckClean: report.clean,
+    buildMs, cleanMountMs: clean.ms, uncleanMountMs: unclean.ms, fsckMs: fsck.ms,
+    cleanMountCpuMs: clean.cpuMs, uncleanMountCpuMs: unclean.cpuMs, fsckCpuMs: fsck.cpuMs, inodes, fsckClean: report.clean,
   };
+}
+
+/** µs per inode, for the files rows (extents rows have 2 inodes: '-'). */
+function perInode(msValue: number, r: Row): string {
+  return r.kind === 'files' ? (msValue * 1000 / r.inodes).toFixed(2) : '-';
+}
+
+/** How time grows from one files row to the next (10x the files: linear is ~10x the time). */
+function growth(rows: Row[]): string[] {
+  const files = rows.filter((r) => r.kind === 'files');
+  const out: string[] = [];
+  for (let i = 1; i < files.length; i++) {
+    const a = files[i - 1]!;
+    const b = files[i]!;
+    out.push(`${a.count} -> ${b.count} files (x${(b.inodes / a.inodes).toFixed(1)} inodes): unclean mount x${(b.uncleanMountMs / a.uncleanMountMs).toFixed(1)}, fsck x${(b.fsckMs / a.fsckMs).toFixed(1)}`);
+  }
+  return out;
+}
+
+function printMarkdown(rows: Row[], skipped: string[], regionNote: string, repeat: number): void {
+  console.log(`Times in ms, fastest of ${repeat} run(s) (CPU ms of that run in brackets); ${regionNote}.\n`);
+  console.log('| image | image MiB | clean mount | unclean mount | fsck -n | µs/inode unclean | µs/inode fsck | fsck clean |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.imageMiB} | ${r.cleanMountMs.toFixed(1)} (${r.cleanMountCpuMs.toFixed(0)}) | ${r.uncleanMountMs.toFixed(1)} (${r.uncleanMountCpuMs.toFixed(0)}) | ${r.fsckMs.toFixed(1)} (${r.fsckCpuMs.toFixed(0)}) | ${perInode(r.uncleanMountMs, r)} | ${perInode(r.fsckMs, r)} | ${r.fsckClean ? 'yes' : 'NO'} |`);
+  }
+  const g = growth(rows);
+  if (g.length) console.log(`\n${g.map((l) => `- ${l}`).join('\n')}`);
+  for (const s of skipped) console.log(`\n${s}`);
 }
 
 function freeBytes(dir: string): number {
@@ -117,14 +180,22 @@ function freeBytes(dir: string): number {
 
 function main(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) { console.log(HELP); return 0; }
-  const known = new Set(['--quick', '--full', '--json', '--dir']);
+  const known = new Set(['--quick', '--full', '--json', '--markdown', '--dir', '--repeat']);
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--dir') { i++; continue; }
+    if (argv[i] === '--dir' || argv[i] === '--repeat') { i++; continue; }
     if (!known.has(argv[i])) { console.error(`recovery bench: unknown option '${argv[i]}' (see --help)`); return 2; }
   }
   const quick = argv.includes('--quick');
   const full = argv.includes('--full');
   const json = argv.includes('--json');
+  const markdown = argv.includes('--markdown');
+  const ri = argv.indexOf('--repeat');
+  const repeat = ri >= 0 ? Number(argv[ri + 1]) : 1;
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
+    console.error(`recovery bench: --repeat '${ri >= 0 ? argv[ri + 1] ?? '' : ''}' is not a whole number from 1 to 100`);
+    return 2;
+  }
+  if (json && markdown) { console.error('recovery bench: --json and --markdown exclude each other'); return 2; }
   const di = argv.indexOf('--dir');
   const dir = di >= 0 ? argv[di + 1] : '/dev/shm';
   if (!dir || !nodefs.existsSync(dir) || !nodefs.statSync(dir).isDirectory()) {
@@ -145,7 +216,7 @@ function main(argv: string[]): number {
   const skipped: string[] = [];
   try {
     // warm-up (discarded): so the first case's clean mount does not pay for JIT compilation
-    runCase(image, { name: 'warm-up', kind: 'files', count: 2000, sizeBytes: sizeFor('files', 2000) }, () => {});
+    runCase(image, { name: 'warm-up', kind: 'files', count: 2000, sizeBytes: sizeFor('files', 2000) }, 1, () => {});
     for (const c of cases) {
       const free = freeBytes(dir);
       if (free < c.sizeBytes + 64 * MiB) {
@@ -154,7 +225,7 @@ function main(argv: string[]): number {
         log(`  ${msg}`);
         continue;
       }
-      rows.push(runCase(image, c, log));
+      rows.push(runCase(image, c, repeat, log));
     }
   } finally {
     nodefs.rmSync(image, { force: true });
@@ -167,12 +238,15 @@ function main(argv: string[]): number {
       results[`${kind}-${r.count}`] = rest;
     }
     console.log(JSON.stringify({ region: regionNote, results, skipped }, null, 2));
+  } else if (markdown) {
+    printMarkdown(rows, skipped, regionNote, repeat);
   } else {
-    console.log(`pmlogfs recovery, in process, on ${regionNote}; times in ms, one run each`);
-    console.log('image                        image MiB   build   clean mount   unclean mount      fsck   fsck clean');
+    console.log(`pmlogfs recovery, in process, on ${regionNote}; times in ms, fastest of ${repeat} run(s)`);
+    console.log('image                        image MiB   build   clean mount   unclean mount      fsck   fsck clean   µs/inode unclean, fsck');
     for (const r of rows) {
-      console.log(`${r.name.padEnd(28)} ${String(r.imageMiB).padStart(9)} ${r.buildMs.toFixed(0).padStart(7)} ${r.cleanMountMs.toFixed(1).padStart(13)} ${r.uncleanMountMs.toFixed(1).padStart(15)} ${r.fsckMs.toFixed(1).padStart(9)}   ${r.fsckClean ? 'yes' : 'NO'}`);
+      console.log(`${r.name.padEnd(28)} ${String(r.imageMiB).padStart(9)} ${r.buildMs.toFixed(0).padStart(7)} ${r.cleanMountMs.toFixed(1).padStart(13)} ${r.uncleanMountMs.toFixed(1).padStart(15)} ${r.fsckMs.toFixed(1).padStart(9)}   ${(r.fsckClean ? 'yes' : 'NO').padEnd(10)}   ${perInode(r.uncleanMountMs, r)}, ${perInode(r.fsckMs, r)}`);
     }
+    for (const line of growth(rows)) console.log(line);
     for (const s of skipped) console.log(s);
   }
   return 0;
