@@ -20,11 +20,11 @@ export const FORMAT_VERSION = 1;
  */
 export const FEATURE_COMPAT_SUPPORTED = 0;
 export const FEATURE_RO_COMPAT_SUPPORTED = 0;
-/** INLINE_DATA: logs may hold INLINE_WRITE entries (issue 7). Not set by this version's mkfs. */
+/** INLINE_DATA: logs may hold INLINE_WRITE entries (issue 7). Set by mkfs; the core writes them only when set. */
 export const FEATURE_INCOMPAT_INLINE_DATA = 0x1;
 /** Reserved, never set: block-valued xattrs are part of version 1 (XATTR_SET's VALUE_IN_BLOCKS). */
 export const FEATURE_INCOMPAT_XATTR_BLOCKS = 0x2;
-export const FEATURE_INCOMPAT_SUPPORTED = 0;
+export const FEATURE_INCOMPAT_SUPPORTED = FEATURE_INCOMPAT_INLINE_DATA;
 
 /** superblock.mode */
 export const MODE_FS = 1;
