@@ -29,6 +29,7 @@ import { emptyFindings, type Findings } from './findings';
 import { Problems, type FsckProblem } from './problems';
 import { findCut } from './salvage';
 import { compareSavedState } from './saved-state-check';
+import { voteHeader } from './superblock-rebuild';
 import { checkTree } from './tree';
 
 export interface FsckStats { inodes: number; directories: number; usedBlocks: number; blockCount: number }
@@ -69,7 +70,8 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
   try {
     read = readSuperblock(region);
   } catch (e) {
-    probs.corruption('superblock', e, 'superblock');
+    fx.sbRebuild = voteHeader(region);
+    probs.corruption('superblock', e, 'superblock', 0, fx.sbRebuild ? '; a header both copies agree on was recovered (-y rewrites both)' : '');
     return;
   }
   fx.read = read;

@@ -8,7 +8,7 @@
  */
 import type { InodeInfo } from '../core/inode-info';
 import type { InodeTable } from '../core/inode-table';
-import type { SuperblockRead } from '../core/superblock';
+import type { SuperblockInfo, SuperblockRead } from '../core/superblock';
 import type { ChainFault } from './chains';
 import type { LogCut } from './salvage';
 
@@ -42,6 +42,8 @@ export interface BadName { dir: number; name: Buffer; ino: number; type: number;
 
 export interface Findings {
   read: SuperblockRead | null;
+  /** Both copies failed but a header was recovered from them (./superblock-rebuild.ts). */
+  sbRebuild: SuperblockInfo | null;
   journal: 'idle' | 'pending' | 'bad';
   table: InodeTable | null;
   /** The first fault in the inode table or orphan list chain. */
@@ -71,7 +73,7 @@ export interface Findings {
 
 export function emptyFindings(): Findings {
   return {
-    read: null, journal: 'idle', table: null, chainFault: null, rootBad: false, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
+    read: null, sbRebuild: null, journal: 'idle', table: null, chainFault: null, rootBad: false, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
     unreachable: [], nlink: [], dotdot: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
   };
 }

@@ -55,7 +55,7 @@ function finish(first: CheckPass, seen: FsckProblem[], last: CheckPass, changed:
   const problems = seen.map((p) => ({ ...p, fixed: changed && !left.has(key(p)) }));
   for (const p of last.problems) if (!problems.some((q) => key(q) === key(p))) problems.push(p);
   return {
-    clean: !problems.some((p) => !p.fixed && counts(p)), changed, mode: first.mode, problems, repairs, stats: last.stats,
+    clean: !problems.some((p) => !p.fixed && counts(p)), changed, mode: last.mode, problems, repairs, stats: last.stats,
   };
 }
 
@@ -67,7 +67,7 @@ export function* repairSteps(region: Region, opts: FsckOptions = {}): Generator<
   const repair = opts.repair ?? 'none';
   const clock = opts.clock ?? (() => BigInt(Date.now()) * 1_000_000n);
   const first = checkOnce(region, opts);
-  if (repair === 'none' || first.mode !== 'fs') return finish(first, first.problems, first, false, []);
+  if (repair === 'none' || (first.mode !== 'fs' && !first.findings.sbRebuild)) return finish(first, first.problems, first, false, []);
   if (repair === 'safe') {
     const unsafe = first.problems.filter((p) => counts(p) && !SAFE_CODES.has(p.code));
     if (unsafe.length > 0) {

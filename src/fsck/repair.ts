@@ -25,6 +25,7 @@ import { repairChain } from './chains';
 import { reconnect } from './lost-found';
 import { recreateRoot } from './root';
 import { OfflineWriter } from './offline-log';
+import { writeRebuiltSuperblock } from './superblock-rebuild';
 import { markRepairing, rewriteSuperblockCopies } from './superblock-repair';
 
 export type RepairLevel = 'safe' | 'all';
@@ -32,6 +33,10 @@ export type RepairLevel = 'safe' | 'all';
 /** Repair the first kind of problem `pass` found; returns what was done, or null for nothing. */
 export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, now: bigint): string | null {
   const fx = pass.findings;
+  if (fx.sbRebuild && level === 'all') {
+    writeRebuiltSuperblock(region, fx.sbRebuild);
+    return 'rebuilt both superblock copies from the header they agree on';
+  }
   const read = fx.read;
   if (!read || pass.mode !== 'fs') return null;
   if (rewriteSuperblockCopies(region, read)) return `rewrote the ${read.primaryProblem ? 'primary superblock from the replica' : 'replica superblock from the primary'}`;

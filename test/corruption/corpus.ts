@@ -165,6 +165,11 @@ export const CORRUPTIONS: Corruption[] = [
   {
     name: 'both superblocks bit flipped',
     make: (s) => ({ image: flipBit(flipBit(s.image, SB.off.uuid + 3), readSuperblock(MemoryRegion.fromImage(s.image)).sb.replicaBlock * BLOCK_SIZE + SB.off.label, 1), damaged: 0 }),
+    named: /superblock.*primary: bad checksum.*replica.*recovered.*\[superblock\]/,
+  },
+  {
+    name: 'both superblocks damaged alike (unrepairable)',
+    make: (s) => ({ image: flipBit(flipBit(s.image, SB.off.uuid + 3), readSuperblock(MemoryRegion.fromImage(s.image)).sb.replicaBlock * BLOCK_SIZE + SB.off.uuid + 3), damaged: 0 }),
     named: /superblock.*primary: bad checksum.*replica.*\[superblock\]/, unrepairable: true,
   },
   { name: 'inode fixed body bit flip', make: (s) => ({ image: flipBit(s.image, slotOf(s.image, s.ino.big) + INODE.off.createTimeNs + 2), damaged: s.ino.big }), named: /inode \d+.*\[inode\]/ },

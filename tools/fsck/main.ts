@@ -34,6 +34,8 @@ function usage(prog: string): string {
     '',
     'Repairs (-y), each a named problem marked "fixed":',
     '  superblock-primary/-replica  rewrite the bad copy from the good one',
+    '  superblock                   both copies bad: rebuild them from the bytes each copy has right',
+    '                               (kept only if it matches a stored checksum and decodes)',
     '  journal-pending / journal    roll an interrupted journal back / reset an unreadable one to idle',
     '  log / log-torn               cut the log at its last valid entry (later entries are lost);',
     '                               a log with no valid entry, or a bad inode body: free the inode',
