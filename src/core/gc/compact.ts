@@ -52,6 +52,8 @@ export interface CompactResult {
   bytesWritten: number;
   /** File blocks whose inline data was folded into a fresh data block. */
   blocksFolded: number;
+  /** Inline overlay pieces re-logged (carried) as INLINE_WRITEs in the new pages. */
+  piecesCarried: number;
 }
 
 /** Offset within log page `block` just past its last entry (the page's end-of-page rule, FORMAT.md "Grammar"). */
@@ -93,12 +95,14 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   const ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
   let blocks: number[];
   let folded: Map<number, number>;
+  let carried = 0;
   let bytesWritten = 0;
   try {
     const fold = planFold(region, scratch, ops); // inline bytes leave the pages being freed
     folded = fold.folded;
     const owner = { ino: info.ino, gen: info.gen };
-    const entries = synthesize(scratch, env.genOf, folded).map((e) => encodeEntry(owner, e));
+    carried = fold.carried.length;
+    const entries = synthesize(scratch, env.genOf, folded, fold.carried).map((e) => encodeEntry(owner, e));
     const k = pagesNeeded(0, entries.map((e) => e.length));
     if (k >= n - 1) { ops.abort(); return null; }
     const tailSeq = pageSeqOf(region, tailBlock);
@@ -116,10 +120,10 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
   const old = info.logPages.slice(0, n - 1);
   info.logHead = blocks[0] * BLOCK_SIZE;
   info.logPages = [...blocks, tailBlock];
-  if (folded.size > 0) refoldDram(env, info, folded, ops);
+  if (folded.size > 0 || carried > 0) refoldDram(env, info, folded, ops); // the overlay now lies in the new pages
   for (const p of old) if (p >= env.dataStartBlock) ops.releaseAfterCommit(p, 1); // else lost: mkfs's, outside the allocator
   ops.committed(); // the old pages (and data blocks a fold made unreachable) are free only now
-  return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten, blocksFolded: folded.size };
+  return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten, blocksFolded: folded.size, piecesCarried: carried };
 }
 
 /** Mapped data blocks of a block map. */
@@ -132,7 +136,7 @@ function mappedBlocks(n: InodeInfo): Set<number> {
 }
 
 /**
- * After a commit that folded inline data: DRAM's extents become the replay of the new log (the
+ * After a commit that folded or carried inline data: DRAM's extents (block map and overlay) become the replay of the new log (the
  * folded blocks, with whatever the tail page did on top), and the data blocks no longer mapped —
  * a folded block's old block, or a fold the tail page had already overwritten — are freed.
  */

@@ -17,10 +17,11 @@
  * by InodeInfo, so an inode evicted from the inode cache starts again from `minPages`.
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
-import { E_DENTRY, E_SETATTR, E_SYMLINK, E_WRITE, E_XATTR_SET, LOG_PAGE_DATA_BYTES, entryLength } from '../../../fs-layout/log';
+import { E_DENTRY, E_INLINE, E_SETATTR, E_SYMLINK, E_WRITE, E_XATTR_SET, LOG_PAGE_DATA_BYTES, entryLength } from '../../../fs-layout/log';
 import { FsError } from '../errors';
 import type { InodeInfo } from '../inode-info';
 import { type CompactEnv, compactLog, type CompactResult } from './compact';
+import { FOLD_MIN_PIECES } from './fold';
 
 export interface GcOptions {
   /** false: never compact (the logs only grow). Default true. */
@@ -60,11 +61,13 @@ export interface GcEnv extends CompactEnv {
 export function estimateLiveBytes(n: InodeInfo): number {
   let bytes = entryLength(E_SETATTR.size);
   if (n.extents) {
-    // block extents, plus at most 2 per folded block (its WRITE_EXTENT, and the split it causes);
-    // never more WRITE_EXTENTs than blocks held (each maps at least one)
+    // block extents (never more than blocks held: each maps at least one), plus overlay pieces
+    // as carried 64 B INLINE_WRITEs — at most FOLD_MIN_PIECES − 1 per file block, the rest is
+    // folded (≤ 2 WRITE_EXTENTs per block, counted in the cap)
     const inline = n.extents.inlineCount;
-    const extents = n.extents.count - inline + 2 * Math.min(inline, Math.ceil(n.size / BLOCK_SIZE));
-    bytes += Math.min(extents, Math.max(n.allocatedBlocks, n.extents.count - inline)) * entryLength(E_WRITE.size);
+    const fileBlocks = Math.ceil(n.size / BLOCK_SIZE);
+    bytes += Math.min(n.extents.count - inline + 2 * Math.min(inline, fileBlocks), Math.max(n.allocatedBlocks, 1) + fileBlocks) * entryLength(E_WRITE.size);
+    bytes += Math.min(inline, fileBlocks * (FOLD_MIN_PIECES - 1)) * entryLength(E_INLINE.size + 64);
   }
   if (n.dir) bytes += n.dir.size * DENTRY_ESTIMATE;
   if (n.symlink) bytes += entryLength(E_SYMLINK.size + Math.min(n.symlink.length, 8));

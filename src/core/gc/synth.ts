@@ -14,19 +14,23 @@ import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { assert } from '../assert';
 import type { InodeInfo } from '../inode-info';
 import type { LogEntry } from '../log-codec';
+import type { CarriedPiece } from './fold';
 
 /**
  * Entries rebuilding `s`; `genOf` gives a live child's generation (DENTRY entries carry it).
- * `folded` (file block index → data block, ./fold.ts) replaces those file blocks' mapping and
- * inline overlay with one written block each; without it, `s` must have no inline overlay.
+ * Inline overlay (./fold.ts): `folded` (file block index → data block) replaces those file
+ * blocks' mapping and overlay with one written block each; `carried` are the other overlay
+ * pieces, re-logged as INLINE_WRITEs after every WRITE_EXTENT (which would drop them).
  */
-export function synthesize(s: InodeInfo, genOf: (ino: number) => number, folded: ReadonlyMap<number, number> = new Map()): LogEntry[] {
+export function synthesize(
+  s: InodeInfo, genOf: (ino: number) => number, folded: ReadonlyMap<number, number> = new Map(), carried: readonly CarriedPiece[] = [],
+): LogEntry[] {
   const out: LogEntry[] = [];
   if (s.symlink) {
     out.push({ type: ET.SYMLINK, target: s.symlinkBlock ? Buffer.alloc(0) : s.symlink, targetLength: s.symlink.length, block: s.symlinkBlock });
   }
   if (s.extents) {
-    assert(s.extents.inlineCount === 0 || folded.size > 0, () => `inode ${s.ino}: inline overlay not folded`);
+    assert(s.extents.inlineCount === 0 || folded.size + carried.length > 0, () => `inode ${s.ino}: inline overlay neither folded nor carried`);
     const extent = (fileBlock: number, block: number, count: number, flags: number) => {
       out.push({ type: ET.WRITE_EXTENT, fileOffset: fileBlock * BLOCK_SIZE, block, count, flags, newSize: s.size, mtimeNs: s.mtimeNs });
     };
@@ -44,6 +48,7 @@ export function synthesize(s: InodeInfo, genOf: (ino: number) => number, folded:
       }
     }
     for (const [i, block] of [...folded].sort((a, b) => a[0] - b[0])) extent(i, block, 1, 0);
+    for (const q of carried) out.push({ type: ET.INLINE_WRITE, fileOffset: q.start, newSize: s.size, mtimeNs: s.mtimeNs, data: q.data });
   }
   if (s.dir) {
     for (const e of s.dir.after(0, Number.MAX_SAFE_INTEGER)) {
