@@ -115,7 +115,7 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
 
   loadInodes(copy, table, probs, fx, progress);
   pass.stats.inodes = fx.inodes.size;
-  checkFiles(fx, probs);
+  checkFiles(copy, fx, probs);
 
   progress('blocks', 0);
   const owners = collectOwners(sb, table.blocks, orphans.blocks, fx.inodes);
@@ -177,8 +177,9 @@ function loadInodes(region: Region, table: InodeTable, probs: Problems, fx: Find
 }
 
 /** Sizes against extents (no written block wholly past EOF) and xattr names and value blocks. */
-function checkFiles(fx: Findings, probs: Problems): void {
+function checkFiles(region: Region, fx: Findings, probs: Problems): void {
   for (const n of fx.inodes.values()) {
+    checkEofTail(region, n, fx, probs);
     if (n.type === S_IFLNK && n.symlink === null) {
       probs.add('symlink', 'error', `inode ${n.ino}`, n.slotOff, 'symlink without a target (its SYMLINK entry is missing); the inode is freed');
       fx.badSymlinks.push(n.ino);
@@ -206,4 +207,21 @@ function checkFiles(fx: Findings, probs: Problems): void {
       }
     }
   }
+}
+
+const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+
+/** The bytes past EOF in the block holding it must be zero (FORMAT.md, file data invariant). */
+function checkEofTail(region: Region, n: InodeInfo, fx: Findings, probs: Problems): void {
+  const within = n.size % BLOCK_SIZE;
+  if (!n.extents || within === 0) return;
+  const start = n.size - within;
+  const p = n.extents.pieces(start, start + BLOCK_SIZE)[0];
+  if (!p?.value || p.value.unwritten) return;
+  const pm = p.value.pm + (start - p.start);
+  if (pm < 0 || pm + BLOCK_SIZE > region.sizeBytes) return; // out of range: the block check reports it
+  const tail = region.bytes(pm + within, BLOCK_SIZE - within);
+  if (Buffer.compare(tail, ZERO_BLOCK.subarray(0, tail.length)) === 0) return;
+  probs.add('eof-tail', 'error', `inode ${n.ino}`, pm + within, `bytes past EOF (size ${n.size}) in its last block are not zero`);
+  fx.eofTails.push({ ino: n.ino, fileOffset: start, pmBlock: pm / BLOCK_SIZE, within });
 }

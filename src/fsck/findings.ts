@@ -64,6 +64,8 @@ export interface Findings {
   /** Regular files with blocks mapped wholly past EOF: punch [from, to). */
   pastEof: Array<{ ino: number; from: number; to: number }>;
   badXattrs: Array<{ ino: number; key: string }>;
+  /** Last blocks with non-zero bytes past EOF: rewrite as a copy with a zeroed tail. */
+  eofTails: Array<{ ino: number; fileOffset: number; pmBlock: number; within: number }>;
   /** Symlinks without a target (freed). */
   badSymlinks: number[];
   /** The saved allocator state disagrees with the scan (invalidate it). */
@@ -74,6 +76,6 @@ export interface Findings {
 export function emptyFindings(): Findings {
   return {
     read: null, sbRebuild: null, journal: 'idle', table: null, chainFault: null, rootBad: false, inodes: new Map(), broken: new Map(), owners: [], conflicts: [], badNames: [],
-    unreachable: [], nlink: [], dotdot: [], pastEof: [], badXattrs: [], badSymlinks: [], savedStateStale: false, needsMount: false,
+    unreachable: [], nlink: [], dotdot: [], pastEof: [], badXattrs: [], eofTails: [], badSymlinks: [], savedStateStale: false, needsMount: false,
   };
 }

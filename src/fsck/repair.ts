@@ -98,6 +98,18 @@ export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, 
     for (const x of fx.badXattrs) w.append(fx.inodes.get(x.ino)!, [{ type: ET.XATTR_REMOVE, name: Buffer.from(x.key, 'latin1'), ctimeNs: now }]);
     return 'unmapped blocks past EOF / removed bad xattrs';
   }
+  if (fx.eofTails.length > 0) {
+    const w = writer();
+    for (const t of fx.eofTails) {
+      const n = fx.inodes.get(t.ino)!;
+      const blk = w.take(1)[0].start;
+      const data = region.read(t.pmBlock * BLOCK_SIZE, BLOCK_SIZE);
+      data.fill(0, t.within);
+      region.copyPersist(blk * BLOCK_SIZE, data);
+      w.append(n, [{ type: ET.WRITE_EXTENT, fileOffset: t.fileOffset, block: blk, count: 1, flags: 0, newSize: n.size, mtimeNs: n.mtimeNs }]);
+    }
+    return `zeroed the bytes past EOF of ${fx.eofTails.length} file(s) (in a copy of the last block)`;
+  }
   if (fx.badNames.length > 0) {
     const w = writer();
     const byDir = new Map<number, LogEntry[]>();

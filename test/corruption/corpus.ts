@@ -244,6 +244,20 @@ export const CORRUPTIONS: Corruption[] = [
     named: /block \d+(\+\d+)? is also used by inode \d+ (xattr|data).*\[block-twice\]/,
   },
   {
+    name: 'non-zero bytes past EOF in the last block',
+    make: (s) => {
+      const c = Buffer.from(s.image);
+      const r = MemoryRegion.fromImage(s.image);
+      const table = new InodeTable(r);
+      table.load(readSuperblock(r).sb.inodeTableBlock);
+      const info = loadInode(r, table, s.ino.other, table.readState(s.ino.other), makeIndexFactories());
+      const last = info.extents!.pieces(2 * BLOCK_SIZE, 3 * BLOCK_SIZE)[0];
+      c[last.value!.pm + (2 * BLOCK_SIZE - last.start) + 200] = 0x5a; // size is 2 blocks + 100
+      return { image: c, damaged: 0 };
+    },
+    named: /inode \d+.*bytes past EOF \(size 8292\).*\[eof-tail\]/,
+  },
+  {
     name: 'unreachable inode',
     make: (s) => ({ image: appendEntry(s.image, s.ino.sub, { type: ET.DENTRY_REMOVE, childIno: s.ino.other, childGen: 1, childType: S_IFREG, cookie: 0, timeNs: 1n, name: b('other') }), damaged: 0 }),
     named: /inode \d+.*not reachable from the root.*\[unreachable\]/,
