@@ -209,15 +209,19 @@ export function decodeState(raw: Uint8Array): SuperblockState | string {
   if (b.readUInt32LE(o.magic) !== SB_STATE_MAGIC) return 'bad state record magic';
   if (b.readUInt32LE(o.crc) !== crc32c(b.subarray(SB_STATE_CRC_START))) return 'bad state record checksum';
   const flags = b.readUInt32LE(o.flags);
+  const seq = u64(b, o.seq);
+  const savedStateBlock = u64(b, o.savedStateBlock);
+  const savedStateSeq = u64(b, o.savedStateSeq);
+  if (Number.isNaN(seq) || Number.isNaN(savedStateBlock) || Number.isNaN(savedStateSeq)) return 'state record seq or saved-state field above 2^53';
   return {
-    seq: u64(b, o.seq),
+    seq,
     clean: (flags & SB_STATE_CLEAN) !== 0,
     errors: (flags & SB_STATE_ERRORS) !== 0,
     mountCount: b.readUInt32LE(o.mountCount),
     lastMountNs: b.readBigUInt64LE(o.lastMountNs),
     lastWriteNs: b.readBigUInt64LE(o.lastWriteNs),
-    savedStateBlock: u64(b, o.savedStateBlock),
-    savedStateSeq: u64(b, o.savedStateSeq),
+    savedStateBlock,
+    savedStateSeq,
   };
 }
 
