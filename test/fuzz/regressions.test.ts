@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, E_SETATTR, E_WRITE, INODE, INODE_CRC_START, INODE_SIZE, ORPHAN_HEADER_SIZE } from '../../fs-layout';
+import { BLOCK_SIZE, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, E_SETATTR, E_WRITE, INODE, INODE_CRC_START, INODE_SIZE, ORPHAN_HEADER_SIZE, SB_STATE, SB_STATE_CRC_START, SB_STATE_SLOT_OFFSETS } from '../../fs-layout';
 import { S_IFDIR, S_IFMT, S_IFREG } from '../../src/core/api';
 import { CorruptionError } from '../../src/core/errors';
 import { FileSystem } from '../../src/core/filesystem';
@@ -60,6 +60,23 @@ function editWrite(img: Buffer, w: Sealed, edit: (b: Buffer, body: number) => vo
 }
 
 describe('fuzz regressions', () => {
+  it('a re-sealed superblock state record with a seq above 2^53 is an invalid record, not a RangeError on mount (fuzz seed 51 #2964)', () => {
+    const img = baseImage(9, 'journal');
+    const { sb } = readSuperblock(MemoryRegion.fromImage(img));
+    const reseal = (b: Buffer, rec: number): void => {
+      b.writeBigUInt64LE(0x7fff_ffff_ffff_ffffn, rec + SB_STATE.off.seq);
+      b.writeUInt32LE(crc32c(b.subarray(rec + SB_STATE_CRC_START, rec + SB_STATE.size)), rec + SB_STATE.off.crc);
+    };
+    const one = Buffer.from(img);
+    reseal(one, SB_STATE_SLOT_OFFSETS[0]);
+    expect(mountError(one)).toBeNull(); // the other record is used
+    const all = Buffer.from(img);
+    for (const base of [0, sb.replicaBlock * BLOCK_SIZE]) for (const s of SB_STATE_SLOT_OFFSETS) reseal(all, base + s);
+    const e = mountError(all);
+    expect(e).toBeInstanceOf(CorruptionError);
+    expect((e as CorruptionError).structure).toMatch(/superblock/);
+  });
+
   it('a re-sealed entry whose type wants a longer body than the entry has is corruption of that entry (fuzz seed 41 #721, #5903: a RangeError in decode)', () => {
     const img = baseImage(8, 'unclean');
     const short = metaMap(img).sealed.filter((s) => s.kind.startsWith('log entry') && s.crcEnd - s.off < ENTRY_HEADER_SIZE + E_SETATTR.size);
