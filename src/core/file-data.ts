@@ -20,7 +20,8 @@
  * read as zeros whatever they hold (the overlay still lies over them); old blocks are freed
  * after the commit; every write is one operation: its entries, one tail commit.
  */
-import { BLOCK_SIZE, ET, SA, WRITE_UNWRITTEN } from '../../fs-layout';
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { ET, SA, WRITE_UNWRITTEN } from '../../fs-layout/log'; // not the index: its re-exports are slow getters
 import type { Region } from '../pmem/region';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, type ReadSegment, SEEK_DATA, SEEK_HOLE } from './api';
 import { FsError } from './errors';
@@ -106,7 +107,9 @@ function inlineBlocks(x: ExtentIndex, start: number, end: number): number[] {
 
 /** Does the overlay hold any byte of [lo, hi)? */
 function inlineIn(x: ExtentIndex, lo: number, hi: number): boolean {
-  return hi > lo && x.inlineCount > 0 && x.inlinePieces(lo, hi).length > 0;
+  if (hi <= lo || x.inlineCount === 0) return false;
+  const d = x.nextInline(lo);
+  return d >= 0 && d < hi;
 }
 
 /** Bytes [from, to) of `region` into out[at..]: a zero-copy view when inside one window. */
@@ -157,6 +160,7 @@ export function stageWrite(region: Region, op: Op, n: InodeInfo, offset: number,
  * write does not wholly cover, plus the new one — stays within the per-block limits.
  */
 function blockTakesInline(x: ExtentIndex, i: number, lo: number, hi: number): boolean {
+  if (!inlineIn(x, i * B, (i + 1) * B)) return hi - lo <= INLINE_BYTES_PER_BLOCK; // no inline bytes yet
   let pieces = 1;
   let bytes = hi - lo;
   for (const p of x.inlinePieces(i * B, (i + 1) * B)) {

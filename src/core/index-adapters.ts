@@ -49,6 +49,12 @@ class RangeMapExtents implements ExtentIndex {
   get count(): number {
     return (this.map ? this.map.count : 0) + this.inlineCount;
   }
+  nextMapped(off: number): number {
+    return this.map ? this.map.nextData(off) : -1;
+  }
+  nextInline(off: number): number {
+    return this.overlay && this.overlay.count > 0 ? this.overlay.nextData(off) : -1;
+  }
   get inlineCount(): number {
     return this.overlay ? this.overlay.count : 0;
   }

@@ -38,6 +38,10 @@ export interface ExtentIndex {
   inlinePieces(start: number, end: number): ExtentPiece[];
   /** Number of mapped extents: block-map extents plus overlay pieces (DRAM cost). */
   readonly count: number;
+  /** The smallest offset ≥ `off` the block map maps (data or unwritten), or -1. No allocation. */
+  nextMapped(off: number): number;
+  /** The smallest offset ≥ `off` the overlay holds, or -1. No allocation. */
+  nextInline(off: number): number;
   /** Number of overlay pieces. */
   readonly inlineCount: number;
 }

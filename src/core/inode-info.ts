@@ -12,7 +12,8 @@
  * st_blocks is the same whether a small write went inline or to a block; a directory's
  * `nextCookie` is above every cookie it ever handed out (replay keeps that).
  */
-import { BLOCK_SIZE, ET, SA, WRITE_UNWRITTEN } from '../../fs-layout';
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { ET, SA, WRITE_UNWRITTEN } from '../../fs-layout/log'; // not the index: its re-exports are slow getters
 import { assert } from './assert';
 import type { DirIndexLike, ExtentIndex, ExtentPiece } from './indexes';
 import { INLINE_DATA_AT, type LogEntry } from './log-codec';
@@ -88,8 +89,14 @@ function collect(pieces: ExtentPiece[], out: Freed, info: InodeInfo): void {
 
 /** Is file block `i` mapped in the block map (data or unwritten)? */
 function blockMapped(x: ExtentIndex, i: number): boolean {
-  for (const p of x.pieces(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)) if (p.value) return true;
-  return false;
+  const d = x.nextMapped(i * BLOCK_SIZE);
+  return d >= 0 && d < (i + 1) * BLOCK_SIZE;
+}
+
+/** Does file block `i` hold inline bytes? */
+function blockHasInline(x: ExtentIndex, i: number): boolean {
+  const d = x.nextInline(i * BLOCK_SIZE);
+  return d >= 0 && d < (i + 1) * BLOCK_SIZE;
 }
 
 /** Overlay-only file blocks (inline bytes, no block mapping) among the blocks meeting [start, end). */
@@ -110,9 +117,10 @@ function overlayOnlyBlocks(x: ExtentIndex, start: number, end: number): number {
  * `allocatedBlocks` counting each overlay-only block once: the count over the blocks meeting the
  * range before and after. O(overlay pieces in the range); nothing when the file has no overlay.
  */
-function keepingOverlayCount(info: InodeInfo, start: number, end: number, inlineEntry: boolean, change: () => void): void {
+function keepingOverlayCount(info: InodeInfo, start: number, end: number, change: () => void): void {
   const x = info.extents!;
-  if (x.inlineCount === 0 && !inlineEntry) { change(); return; }
+  const d = x.inlineCount === 0 ? -1 : x.nextInline(Math.floor(start / BLOCK_SIZE) * BLOCK_SIZE);
+  if (d < 0 || d >= Math.ceil(end / BLOCK_SIZE) * BLOCK_SIZE) { change(); return; } // no inline bytes in these blocks
   const before = overlayOnlyBlocks(x, start, end);
   change();
   info.allocatedBlocks += overlayOnlyBlocks(x, start, end) - before;
@@ -131,7 +139,7 @@ export function applyEntry(info: InodeInfo, e: LogEntry, entryPm = 0): Freed {
       const start = e.fileOffset;
       const end = start + e.count * BLOCK_SIZE;
       const x = info.extents;
-      keepingOverlayCount(info, start, end, false, () => {
+      keepingOverlayCount(info, start, end, () => {
         collect(x.set(start, end, { pm: e.block * BLOCK_SIZE, unwritten: (e.flags & WRITE_UNWRITTEN) !== 0 }), freed, info);
         info.allocatedBlocks += e.count;
         x.removeInline(start, end); // the new blocks hold the whole range (a fold of inline bytes)
@@ -149,7 +157,10 @@ export function applyEntry(info: InodeInfo, e: LogEntry, entryPm = 0): Freed {
       const end = start + e.data.length;
       assert(e.data.length > 0 && Math.floor(start / BLOCK_SIZE) === Math.floor((end - 1) / BLOCK_SIZE) && e.newSize >= end,
         () => `inline write ${start}+${e.data.length} (size ${e.newSize}) on ino ${info.ino}`);
-      keepingOverlayCount(info, start, end, true, () => x.setInline(start, end, entryPm + INLINE_DATA_AT));
+      // its block becomes overlay-only when it had neither inline bytes nor a block mapped
+      const i = Math.floor(start / BLOCK_SIZE);
+      if (!blockHasInline(x, i) && !blockMapped(x, i)) info.allocatedBlocks++;
+      x.setInline(start, end, entryPm + INLINE_DATA_AT);
       info.size = e.newSize;
       info.mtimeNs = info.ctimeNs = e.mtimeNs;
       break;
@@ -209,7 +220,7 @@ export function applyEntry(info: InodeInfo, e: LogEntry, entryPm = 0): Freed {
       if (info.extents && e.newSize < info.size) {
         const x = info.extents;
         const from = Math.ceil(e.newSize / BLOCK_SIZE) * BLOCK_SIZE;
-        keepingOverlayCount(info, e.newSize, Number.MAX_SAFE_INTEGER, false, () => {
+        keepingOverlayCount(info, e.newSize, Number.MAX_SAFE_INTEGER, () => {
           collect(x.remove(from, Number.MAX_SAFE_INTEGER), freed, info);
           x.removeInline(e.newSize, Number.MAX_SAFE_INTEGER); // inline bytes never lie past EOF
         });
@@ -223,7 +234,7 @@ export function applyEntry(info: InodeInfo, e: LogEntry, entryPm = 0): Freed {
       {
         const x = info.extents;
         const end = e.fileOffset + e.length;
-        keepingOverlayCount(info, e.fileOffset, end, false, () => {
+        keepingOverlayCount(info, e.fileOffset, end, () => {
           collect(x.remove(e.fileOffset, end), freed, info);
           x.removeInline(e.fileOffset, end);
         });
