@@ -179,6 +179,60 @@ function gcThroughput(dir: string, quick: boolean, json: boolean): void {
   }
 }
 
+/**
+ * Small-write latency with and without the inline path (issue 7): 64 B and 256 B random
+ * overwrites of a 64 MiB file (offsets aligned to the write size) and appends to an empty file,
+ * each write timed alone (median and p99, µs), on a fresh forced-PM image per mode mounted with
+ * `inline` off then on (GC on, as by default). Every write is durable at return (no fsync needed:
+ * the core's fsync is a no-op), so an append is the "append + fsync" of the FAST 2020 Optane study.
+ * Printed to stdout (stderr with --json); returns the rows.
+ */
+interface SmallWriteRow { workload: string; inline: boolean; ops: number; medianUs: number; p99Us: number }
+export function smallWriteLatency(dir: string, quick: boolean, json: boolean): SmallWriteRow[] {
+  const ops = quick ? 2000 : 20000;
+  const fileBytes = 64 * MiB;
+  const rows: SmallWriteRow[] = [];
+  const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+  for (const inline of [false, true]) {
+    const image = path.join(dir, `pmlogfs-small-bench-${process.pid}.img`);
+    try {
+      const region = openRegion(image, { create: true, sizeBytes: 512 * MiB, forcePmem: true });
+      formatRegion(region, { label: 'small-bench' });
+      const fs = FileSystem.mount(region, { atime: 'noatime', inline });
+      for (const size of [64, 256]) {
+        for (const mode of ['overwrite', 'append'] as const) {
+          const ino = coreFile(fs, ROOT_INO, `${mode}-${size}`);
+          if (mode === 'overwrite') for (let o = 0; o < fileBytes; o += MiB) fs.write(ino, o, Buffer.alloc(MiB, 1));
+          const offs = offsets(ops, fileBytes - size, size);
+          const buf = Buffer.alloc(size, 0x5a);
+          const warm = coreFile(fs, ROOT_INO, `warm-${mode}-${size}`); // JIT warm-up, untimed
+          for (let i = 0; i < 2000; i++) fs.write(warm, mode === 'append' ? i * size : offs[i % ops]! % (4 * MiB), buf);
+          const ns: number[] = new Array(ops);
+          for (let i = 0; i < ops; i++) {
+            const t0 = process.hrtime.bigint();
+            fs.write(ino, mode === 'append' ? i * size : offs[i]!, buf);
+            ns[i] = Number(process.hrtime.bigint() - t0);
+          }
+          ns.sort((a, b) => a - b);
+          rows.push({ workload: `${size} B ${mode}`, inline, ops, medianUs: pct(ns, 0.5) / 1e3, p99Us: pct(ns, 0.99) / 1e3 });
+        }
+      }
+      fs.unmount();
+      region.close();
+    } finally {
+      nodefs.rmSync(image, { force: true });
+    }
+  }
+  const out = json ? console.error : console.log;
+  out('small writes, each timed alone (µs; forced-PM image, DRAM standing in for PM):');
+  out('workload          inline off: median     p99   inline on: median     p99');
+  for (const w of [...new Set(rows.map((r) => r.workload))]) {
+    const [off, on] = [false, true].map((m) => rows.find((r) => r.workload === w && r.inline === m)!);
+    out(`${w.padEnd(18)} ${off.medianUs.toFixed(2).padStart(17)} ${off.p99Us.toFixed(2).padStart(7)} ${on.medianUs.toFixed(2).padStart(17)} ${on.p99Us.toFixed(2).padStart(7)}`);
+  }
+  return rows;
+}
+
 function time(side: Side, n: number): number {
   side.setup(n);
   const t0 = process.hrtime.bigint();
@@ -203,6 +257,7 @@ function main(argv: string[]): number {
   const hostBase = path.join(dir, `pmlogfs-core-bench-${process.pid}.tmpfs`);
   nodefs.mkdirSync(hostBase);
   const results: Result[] = [];
+  let small: SmallWriteRow[] = [];
   try {
     const region = openRegion(image, { create: true, sizeBytes: size, forcePmem: true });
     formatRegion(region, { label: 'bench' });
@@ -216,12 +271,13 @@ function main(argv: string[]): number {
     fs.unmount();
     region.close();
     gcThroughput(dir, quick, json);
+    small = smallWriteLatency(dir, quick, json);
   } finally {
     nodefs.rmSync(image, { force: true });
     nodefs.rmSync(hostBase, { recursive: true, force: true });
   }
   if (json) {
-    console.log(JSON.stringify({ region: 'plain file in ' + dir + ' mapped with forcePmem (DRAM standing in for PM)', results }, null, 2));
+    console.log(JSON.stringify({ region: 'plain file in ' + dir + ' mapped with forcePmem (DRAM standing in for PM)', results, smallWrites: small }, null, 2));
   } else {
     console.log(`pmlogfs core, in process, on a forced-PM image in ${dir} (DRAM standing in for PM; not real PM), vs tmpfs via node:fs`);
     console.log('workload                     ops   pmlogfs ops/s   tmpfs ops/s   ratio');
