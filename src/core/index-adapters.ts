@@ -36,6 +36,9 @@ class RangeMapExtents implements ExtentIndex {
     if (!this.map) return end > start ? [{ start, end, value: null }] : [];
     return this.map.spans(start, end).map((s) => ({ start: s.start, end: s.end, value: s.value ?? null }));
   }
+  forEachMapped(fn: (start: number, end: number, value: ExtentValue) => void): void {
+    this.map?.forEach(fn);
+  }
   setInline(start: number, end: number, pm: number): void {
     this.overlay ??= new RangeMap<ExtentValue>(sliceInline); // no join: two entries' bytes are never contiguous
     this.overlay.set(start, end, { pm, unwritten: false, inline: true });

@@ -30,6 +30,8 @@ export interface ExtentIndex {
   remove(start: number, end: number): ExtentPiece[];
   /** The pieces covering [start, end) in order, holes included (value null). */
   pieces(start: number, end: number): ExtentPiece[];
+  /** Every block-map extent in order, with no object per extent (the mount scan's block walk). */
+  forEachMapped(fn: (start: number, end: number, value: ExtentValue) => void): void;
   /** Overlay [start, end) with the bytes at region offset `pm` (inside a log entry). */
   setInline(start: number, end: number, pm: number): void;
   /** Drop the overlay in [start, end) (end may be Number.MAX_SAFE_INTEGER). */

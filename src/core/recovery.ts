@@ -213,9 +213,7 @@ function addInodeBlocks(used: UsedBlocks, info: InodeInfo): void {
   if (info.symlinkBlock) used.add(info.symlinkBlock, 1);
   if (info.xattrs !== NO_XATTRS) for (const v of info.xattrs.values()) for (const x of xattrBlocks(v)) used.add(x.start, x.count);
   if (info.extents && info.extents.count > 0) {
-    for (const p of info.extents.pieces(0, Number.MAX_SAFE_INTEGER)) {
-      if (p.value) used.add(p.value.pm / BLOCK_SIZE, (p.end - p.start) / BLOCK_SIZE);
-    }
+    info.extents.forEachMapped((start, end, v) => used.add(v.pm / BLOCK_SIZE, (end - start) / BLOCK_SIZE));
   }
 }
 

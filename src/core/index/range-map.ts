@@ -122,6 +122,13 @@ export class RangeMap<V> {
     this.n = 0;
   }
 
+  /** Every extent in order, with no object per extent (mount's and fsck's walks over big files). */
+  forEach(fn: (start: number, end: number, value: V) => void): void {
+    for (const l of this.leaves) {
+      for (let i = 0; i < l.s.length; i++) fn(l.s[i]!, l.e[i]!, l.v[i]!);
+    }
+  }
+
   *[Symbol.iterator](): IterableIterator<Piece<V>> {
     for (const l of this.leaves) {
       for (let i = 0; i < l.s.length; i++) yield { start: l.s[i]!, end: l.e[i]!, value: l.v[i]! };
@@ -182,7 +189,31 @@ export class RangeMap<V> {
   set(start: number, end: number, value: V): Piece<V>[] {
     assert(Number.isSafeInteger(start) && start >= 0 && Number.isSafeInteger(end) && end > start,
       () => `RangeMap.set: bad range [${start}, ${end})`);
+    if (this.append(start, end, value)) return [];
     return this.replace(start, end, { start, end, value });
+  }
+
+  /**
+   * Fast path of `set` past the last extent (sequential writes, and the mount replaying them):
+   * extend the last extent when `join` allows, else add to the last leaf if it has room. Returns
+   * false (nothing changed) when `set` must take the general path.
+   */
+  private append(start: number, end: number, value: V): boolean {
+    const l = this.leaves[this.leaves.length - 1];
+    if (!l) return false;
+    const k = l.s.length - 1;
+    const lastEnd = l.e[k]!;
+    if (start < lastEnd) return false;
+    if (start === lastEnd && this.join && this.join(l.v[k]!, lastEnd - l.s[k]!, value)) {
+      l.e[k] = end;
+      return true;
+    }
+    if (l.s.length >= LEAF_MAX) return false;
+    l.s.push(start);
+    l.e.push(end);
+    l.v.push(value);
+    this.n++;
+    return true;
   }
 
   remove(start: number, end: number): Piece<V>[] {
