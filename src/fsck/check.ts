@@ -29,7 +29,7 @@ import { emptyFindings, type Findings } from './findings';
 import { Problems, type FsckProblem } from './problems';
 import { findCut } from './salvage';
 import { compareSavedState } from './saved-state-check';
-import { voteHeader } from './superblock-rebuild';
+import { layoutHeader, voteHeader } from './superblock-rebuild';
 import { checkTree } from './tree';
 
 export interface FsckStats { inodes: number; directories: number; usedBlocks: number; blockCount: number }
@@ -70,8 +70,11 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
   try {
     read = readSuperblock(region);
   } catch (e) {
-    fx.sbRebuild = voteHeader(region);
-    probs.corruption('superblock', e, 'superblock', 0, fx.sbRebuild ? '; a header both copies agree on was recovered (-y rewrites both)' : '');
+    const voted = voteHeader(region);
+    fx.sbRebuild = voted ?? layoutHeader(region);
+    const how = voted ? '; a header both copies agree on was recovered (-y rewrites both)'
+      : fx.sbRebuild ? '; the standard layout matches the inode table (-y rebuilds both copies from it)' : '';
+    probs.corruption('superblock', e, 'superblock', 0, how);
     return;
   }
   fx.read = read;

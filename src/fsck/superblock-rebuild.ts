@@ -3,7 +3,11 @@
  * except for copyIndex and the checksum, so a header damaged in different bytes in each copy is
  * recovered by choosing, for every byte where they differ, one copy's value, and keeping the
  * choice whose checksum matches a stored checksum and that decodes. The state record is taken
- * from whichever copy has a valid one, else a fresh not-clean record is written.
+ * from whichever copy has a valid one, else a fresh not-clean record is written. When the vote
+ * finds nothing, an fs-mode header is rebuilt from the standard layout mkfs uses for a region of
+ * this size (`planLayout`), but only if the first inode-table block sits where that layout puts
+ * it and passes its own checks; uuid, label and mkfs time are then taken from the primary's bytes
+ * as found.
  *
  * Layer: fsck (above core). PM through `Region`, the core's superblock codec. Invariants: only a
  * header that decodes and matches a checksum stored on the media is ever written (a guess is
@@ -13,6 +17,8 @@
 import { BLOCK_SIZE, SB, SB_CRC_START, SB_STATE, SB_STATE_SLOT_OFFSETS } from '../../fs-layout';
 import { crc32c } from '../pmem/crc32c';
 import type { Region } from '../pmem/region';
+import { planLayout, superblockFor } from '../core/format';
+import { checkTableHeader } from '../core/inode-codec';
 import { decodeState, decodeSuperblock, encodeState, encodeSuperblock, replicaOffset, type SuperblockInfo, type SuperblockState } from '../core/superblock';
 
 const MAX_DIFFS = 12;
@@ -63,4 +69,25 @@ export function writeRebuiltSuperblock(region: Region, sb: SuperblockInfo): void
     for (const slot of SB_STATE_SLOT_OFFSETS) encodeState(state).copy(block, slot);
     region.copyPersist(base, block);
   }
+}
+
+/** An fs-mode header from the standard layout, when the inode table confirms it; else null. */
+export function layoutHeader(region: Region): SuperblockInfo | null {
+  let layout;
+  try {
+    layout = planLayout(region.sizeBytes, { mode: 'fs' });
+  } catch {
+    return null;
+  }
+  if (typeof checkTableHeader(region.read(layout.inodeTableBlock * BLOCK_SIZE, BLOCK_SIZE), layout.inodeTableBlock, 0) === 'string') return null;
+  const p = region.read(0, SB.size);
+  const rawLabel = p.subarray(SB.off.label, SB.off.label + SB.len.label - 1);
+  const nul = rawLabel.indexOf(0);
+  const label = nul >= 0 ? rawLabel.subarray(0, nul).toString('utf8') : '';
+  const sb = superblockFor(layout, {
+    uuid: Buffer.from(p.subarray(SB.off.uuid, SB.off.uuid + SB.len.uuid)),
+    label: Buffer.byteLength(label) === nul && !label.includes('\ufffd') ? label : '',
+    nowNs: p.readBigUInt64LE(SB.off.mkfsTimeNs),
+  });
+  return sb;
 }

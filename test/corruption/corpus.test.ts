@@ -69,7 +69,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-corpus-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('corruption corpus (fsck.pmlogfs CLI, a subset)', () => {
-  const subset = ['primary superblock bit flip', 'dentry add entry bit flip', 'cycle in a log chain', 'block referenced twice (two files)', 'unreachable inode', 'both superblocks bit flipped', 'both superblocks damaged alike (unrepairable)'];
+  const subset = ['primary superblock bit flip', 'dentry add entry bit flip', 'cycle in a log chain', 'block referenced twice (two files)', 'unreachable inode', 'both superblocks bit flipped', 'both superblocks damaged alike (rebuilt from the layout)',
+    'both superblocks and the first inode table header damaged (unrepairable)'];
   for (const name of subset) {
     const c = CORRUPTIONS.find((x) => x.name === name)!;
     it(name, async () => {

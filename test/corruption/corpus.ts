@@ -168,9 +168,17 @@ export const CORRUPTIONS: Corruption[] = [
     named: /superblock.*primary: bad checksum.*replica.*recovered.*\[superblock\]/,
   },
   {
-    name: 'both superblocks damaged alike (unrepairable)',
+    name: 'both superblocks damaged alike (rebuilt from the layout)',
     make: (s) => ({ image: flipBit(flipBit(s.image, SB.off.uuid + 3), readSuperblock(MemoryRegion.fromImage(s.image)).sb.replicaBlock * BLOCK_SIZE + SB.off.uuid + 3), damaged: 0 }),
-    named: /superblock.*primary: bad checksum.*replica.*\[superblock\]/, unrepairable: true,
+    named: /superblock.*primary: bad checksum.*replica.*standard layout matches.*\[superblock\]/,
+  },
+  {
+    name: 'both superblocks and the first inode table header damaged (unrepairable)',
+    make: (s) => {
+      const sb = readSuperblock(MemoryRegion.fromImage(s.image)).sb;
+      return { image: flipBit(flipBit(flipBit(s.image, SB.off.uuid + 3), sb.replicaBlock * BLOCK_SIZE + SB.off.uuid + 3), sb.inodeTableBlock * BLOCK_SIZE + 9), damaged: 0 };
+    },
+    named: /superblock.*primary: bad checksum.*replica[^;]*\[superblock\]/, unrepairable: true,
   },
   { name: 'inode fixed body bit flip', make: (s) => ({ image: flipBit(s.image, slotOf(s.image, s.ino.big) + INODE.off.createTimeNs + 2), damaged: s.ino.big }), named: /inode \d+.*\[inode\]/ },
   {
