@@ -32,6 +32,8 @@ export interface MountSettings {
   dramCacheBytes: number | undefined;
   /** The core's inline small-write path (`inline=on|off`; undefined = the core's default, on). */
   inline: boolean | undefined;
+  /** The core's log GC (`gc=on|off|N`, N = minPages; undefined = the core's default). */
+  gc: { minPages?: number } | false | undefined;
 }
 
 export class MountOptionError extends Error {
@@ -50,7 +52,7 @@ export function defaultSettings(isRoot = process.getuid?.() === 0): MountSetting
   return {
     readOnly: false, allowOther: isRoot, fsname: undefined, writebackCache: false, entryTimeoutS: 1,
     attrTimeoutS: 1, maxWriteBytes: MAX_WRITE, forcePmem: false, kernel: [], atime: 'relatime', logFile: undefined, spinMicros: DEFAULT_SPIN_US,
-    dramCacheBytes: undefined, inline: undefined,
+    dramCacheBytes: undefined, inline: undefined, gc: undefined,
   };
 }
 
@@ -113,6 +115,15 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
       if (val !== 'on' && val !== 'off') throw new MountOptionError(`mount option 'inline' needs on or off, got '${opt}'`);
       s.inline = val === 'on';
       return;
+    case 'gc': {
+      // on (the core's default thresholds), off, or N: compact logs of at least N pages (2..1000000)
+      const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
+      if (val === 'on') s.gc = {};
+      else if (val === 'off') s.gc = false;
+      else if (n >= 2 && n <= 1_000_000) s.gc = { minPages: n };
+      else throw new MountOptionError(`mount option 'gc' needs on, off or a page count 2..1000000, got '${opt}'`);
+      return;
+    }
     case 'log':
       if (!val || val.includes(',')) throw new MountOptionError(`mount option 'log' needs a file name, got '${opt}'`);
       s.logFile = val;
