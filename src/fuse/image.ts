@@ -31,6 +31,8 @@ export interface OpenImageOptions {
   dramCacheBytes?: number;
   /** The core's inline small-write path (undefined: the core's default). */
   inline?: boolean;
+  /** The core's log GC (undefined: the core's default). */
+  gc?: { minPages?: number } | false;
 }
 
 export interface OpenedImage {
@@ -129,7 +131,7 @@ function mountFsMode(region: NativeRegion, opts: OpenImageOptions, device: strin
   if (!core.FileSystem) throw new ImageRefusal('the core file system is not available in this build');
   let fs: CoreFileSystem;
   try {
-    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes, inline: opts.inline });
+    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes, inline: opts.inline, gc: opts.gc });
   } catch (e) {
     if (e instanceof CorruptionError || e instanceof FsError) throw new ImageRefusal(`${device}: cannot mount: ${e.message}`);
     throw e;
