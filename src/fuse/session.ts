@@ -65,7 +65,7 @@ export function checkMountpoint(dir: string): void {
 
 export function mountDevice(device: string, mountpoint: string, settings: MountSettings, onEnded: () => void): DeviceMount {
   checkMountpoint(mountpoint);
-  const image = openImage(device, { readOnly: settings.readOnly, forcePmem: settings.forcePmem, atime: settings.atime, dramCacheBytes: settings.dramCacheBytes, inline: settings.inline });
+  const image = openImage(device, { readOnly: settings.readOnly, forcePmem: settings.forcePmem, atime: settings.atime, dramCacheBytes: settings.dramCacheBytes, inline: settings.inline, gc: settings.gc });
   let served: Served | undefined;
   let done = false;
   const shutdown = (): void => {
