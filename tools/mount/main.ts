@@ -37,6 +37,7 @@ options:
        spin_us=N             poll N µs for the next request before sleeping (default 50; 0 off)
        dram_cache=SIZE       DRAM budget of the inode cache, e.g. 64M, 2G, unlimited (default 256M)
        inline=on|off         small writes inline in the log (default on, when the image has it)
+       gc=on|off|N           log garbage collection; N: compact logs from N pages (default 8)
        nosuid,nodev,noexec,noatime,...  passed to the kernel
   -h, --help           show this help
 `;
