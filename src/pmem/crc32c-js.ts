@@ -27,10 +27,15 @@ const T: Uint32Array = (() => {
 })();
 
 export function crc32cJs(buf: Uint8Array, seed = 0): number {
+  return crc32cJsRange(buf, 0, buf.length, seed);
+}
+
+/** crc32cJs of buf[start, end) (no view needed: the mount scan checks millions of small records). */
+export function crc32cJsRange(buf: Uint8Array, start: number, end: number, seed = 0): number {
   let crc = ~seed >>> 0;
-  let i = 0;
-  const n = buf.length;
-  const end8 = n - (n % 8);
+  let i = start;
+  const n = end;
+  const end8 = n - ((n - start) % 8);
   for (; i < end8; i += 8) {
     const lo = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) ^ crc;
     crc =
