@@ -9,7 +9,7 @@
 import {
   INODE, INODE_CRC_START, INODE_MAGIC, INODES_PER_TABLE_BLOCK, ITB, ITB_CRC_END, ITB_CRC_START, ITB_MAGIC,
 } from '../../fs-layout/inode'; // not the index: its re-exports are slow generic getters
-import { crc32c } from '../pmem/crc32c';
+import { crc32c, crc32cRange } from '../pmem/crc32c';
 
 export interface InodeFixed {
   ino: number;
@@ -51,7 +51,7 @@ export function decodeInodeFixed(b: Buffer, expectIno: number): InodeFixed | str
   const o = INODE.off;
   if (b.readUInt32LE(o.magic) !== INODE_MAGIC) return 'bad inode magic';
   const crc = b.readUInt32LE(o.crc);
-  if (crc !== crc32c(b.subarray(INODE_CRC_START, INODE.size))) return 'bad inode checksum';
+  if (crc !== crc32cRange(b, INODE_CRC_START, INODE.size)) return 'bad inode checksum';
   const ino = rU64(b, o.ino);
   if (ino !== expectIno) return `inode says ino ${ino}, found in the slot of ${expectIno}`;
   return {

@@ -12,7 +12,7 @@ import {
   E_XATTR_SET, ENTRY_CRC_START, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES,
   LOG_PAGE_MAGIC, LOG_PAGE_TAIL, LOG_PAGE_TAIL_CRC_START, SYMLINK_TARGET_IN_BLOCK, XATTR_VALUE_IN_BLOCKS, entryLength,
 } from '../../fs-layout/log'; // not the index: its re-exports are slow generic getters
-import { crc32c } from '../pmem/crc32c';
+import { crc32c, crc32cRange } from '../pmem/crc32c';
 import { assert } from './assert';
 
 export interface Owner2 { ino: number; gen: number }
@@ -169,7 +169,7 @@ export function decodeEntry(b: Buffer, owner: Owner2): LogEntry | string {
   const length = b.readUInt16LE(H.length);
   if (length !== b.length) return `length ${length} != ${b.length}`;
   const crc = b.readUInt32LE(H.crc);
-  const want = crc32c(b.subarray(ENTRY_CRC_START));
+  const want = crc32cRange(b, ENTRY_CRC_START, b.length);
   if (crc !== want) return `bad entry checksum (stored 0x${crc.toString(16)}, computed 0x${want.toString(16)})`;
   const ownerIno = rU64(b, H.ownerIno);
   const ownerGen = b.readUInt32LE(H.ownerGen);
@@ -293,7 +293,7 @@ export function encodePageTail(owner: Owner2, pageSeq: number, selfBlock: number
 export function checkPageTail(b: Buffer, owner: Owner2, minSeq: number, selfBlock: number): { nextPage: number; pageSeq: number } | string {
   const o = LOG_PAGE_TAIL.off;
   if (b.readUInt32LE(o.magic) !== LOG_PAGE_MAGIC) return 'bad log page magic';
-  if (b.readUInt32LE(o.crc) !== crc32c(b.subarray(LOG_PAGE_TAIL_CRC_START))) return 'bad log page tail checksum';
+  if (b.readUInt32LE(o.crc) !== crc32cRange(b, LOG_PAGE_TAIL_CRC_START, b.length)) return 'bad log page tail checksum';
   const ino = rU64(b, o.ownerIno);
   const gen = b.readUInt32LE(o.ownerGen);
   if (ino !== owner.ino || gen !== owner.gen) return `log page owned by (${ino}, gen ${gen}), expected (${owner.ino}, gen ${owner.gen})`;
