@@ -59,9 +59,11 @@ export interface CompactResult {
 /** Offset within log page `block` just past its last entry (the page's end-of-page rule, FORMAT.md "Grammar"). */
 export function endOfEntries(region: Region, block: number): number {
   const base = block * BLOCK_SIZE;
+  const u = region.bytes(base, LOG_PAGE_DATA_BYTES); // a page never crosses a window
+  const page = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
   let pos = 0;
-  while (LOG_PAGE_DATA_BYTES - pos >= ENTRY_HEADER_SIZE && region.readU16(base + pos + ENTRY_HEADER.off.type) !== 0) {
-    const len = region.readU16(base + pos + ENTRY_HEADER.off.length);
+  while (LOG_PAGE_DATA_BYTES - pos >= ENTRY_HEADER_SIZE && page.readUInt16LE(pos + ENTRY_HEADER.off.type) !== 0) {
+    const len = page.readUInt16LE(pos + ENTRY_HEADER.off.length);
     if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > LOG_PAGE_DATA_BYTES - pos) {
       throw new CorruptionError('log page (compaction)', base + pos, `bad entry length ${len}`);
     }
