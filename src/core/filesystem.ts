@@ -586,7 +586,9 @@ export class FileSystem implements FileSystemApi {
       if (!n || n.parent === cur || n.parent === 0) return false;
       cur = n.parent;
     }
-    assert(false, () => `directory cycle above ${d}`);
+    // Only a corrupted image gets here: a lazily loaded directory's parent (its hint, or a PARENT
+    // entry) that a fast clean mount could not check against the names.
+    throw new CorruptionError(`directory ${d}`, this.cache.get(d)?.slotOff ?? 0, 'its parent chain is a cycle that never reaches the root');
   }
 
   rename(parent: Ino, name: Buffer, newParent: Ino, newName: Buffer, flags: number): void {
