@@ -25,6 +25,7 @@ import { readSuperblock, type SuperblockRead } from '../core/superblock';
 import { checkBtt } from '../btt/check';
 import { collectOwners, findConflicts } from './blocks';
 import { chainFault } from './chains';
+import { dentryGenerations } from './dentry-gens';
 import { emptyFindings, type Findings } from './findings';
 import { Problems, type FsckProblem } from './problems';
 import { findCut } from './salvage';
@@ -129,7 +130,7 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
 
   progress('tree', 0);
   pass.stats.directories = checkTree(fx, sb.rootIno, orphansOk ? new Set(orphans.occupied.values()) : null, probs,
-    (ino) => Number(copy.readBigU64(table.slotOffset(ino) + INODE.off.parentHint)));
+    (ino) => Number(copy.readBigU64(table.slotOffset(ino) + INODE.off.parentHint)), (d) => dentryGenerations(copy, d));
 }
 
 /** The journal state; a pending journal is rolled back in a private copy, which is returned. */

@@ -31,7 +31,7 @@ export const SAFE_CODES: ReadonlySet<string> = new Set([
 
 /** Codes `fsck -y` repairs (others are reported and left). */
 export const FIXABLE_CODES: ReadonlySet<string> = new Set([
-  ...SAFE_CODES, 'journal', 'log', 'inode', 'block-twice', 'block-range', 'dentry-free-inode', 'dentry-type',
+  ...SAFE_CODES, 'journal', 'log', 'inode', 'block-twice', 'block-range', 'dentry-free-inode', 'dentry-type', 'dentry-generation',
   'dir-two-names', 'unreachable', 'nlink', 'size-extents', 'xattr', 'symlink', 'inode-table', 'orphan-list', 'root', 'dotdot', 'superblock', 'eof-tail',
 ]);
 

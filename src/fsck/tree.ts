@@ -1,7 +1,8 @@
 /**
  * Tree checks over the loaded inodes: connectivity from the root, each directory named once,
  * names to live inodes of the named type, and nlink = number of names (directories: 2 +
- * subdirectories). Fills the findings the repair needs (names to remove, inodes to reconnect,
+ * subdirectories), and each name's generation (from the directory's log) equal to its inode's.
+ * Fills the findings the repair needs (names to remove, inodes to reconnect,
  * link counts to set).
  *
  * Layer: fsck. Pure DRAM. Invariant: the walk visits each directory at most once (a directory
@@ -16,7 +17,10 @@ const badName = (d: InodeInfo, ino: number, type: number, key: string, cookie: n
   ({ dir: d.ino, name: Buffer.from(key, 'latin1'), ino, type, cookie });
 
 /** Returns the number of directories reached. */
-export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> | null, probs: Problems, parentHint: (ino: number) => number): number {
+export function checkTree(
+  fx: Findings, rootIno: number, orphaned: Set<number> | null, probs: Problems,
+  parentHint: (ino: number) => number, generations: (dir: InodeInfo) => Map<string, number>,
+): number {
   const { inodes, broken } = fx;
   const root = inodes.get(rootIno);
   if (!root || !root.dir) {
@@ -33,6 +37,7 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
   while (queue.length > 0) {
     const d = inodes.get(queue.pop()!)!;
     dirs++;
+    const gens = generations(d);
     // forEachSlot: no Buffer or object per name; the message and repair record are made only for a bad one.
     d.dir!.forEachSlot((ino, type, key, cookie) => {
       const child = inodes.get(ino);
@@ -45,6 +50,12 @@ export function checkTree(fx: Findings, rootIno: number, orphaned: Set<number> |
       }
       if (child.type !== type) {
         probs.add('dentry-type', 'error', nameWhere(d, key, ''), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${child.type.toString(8)}`);
+        fx.badNames.push(badName(d, ino, type, key, cookie));
+        return;
+      }
+      const gen = gens.get(key);
+      if (gen !== undefined && gen !== child.gen) {
+        probs.add('dentry-generation', 'error', nameWhere(d, key, ''), d.slotOff, `names generation ${gen} of inode ${ino}, which is now generation ${child.gen}`);
         fx.badNames.push(badName(d, ino, type, key, cookie));
         return;
       }

@@ -232,6 +232,11 @@ export const CORRUPTIONS: Corruption[] = [
     make: (s) => ({ image: appendEntry(s.image, 1, { type: ET.DENTRY_ADD, childIno: 9000, childGen: 1, childType: S_IFREG, cookie: 1_000_000, timeNs: 1n, name: b('ghost') }), damaged: 0 }),
     named: /name "ghost".*free inode 9000 \[dentry-free-inode\]/,
   },
+  {
+    name: 'dentry naming an older generation of its inode',
+    make: (s) => ({ image: appendEntry(s.image, 1, { type: ET.DENTRY_ADD, childIno: s.ino.linked, childGen: 999, childType: S_IFREG, cookie: 1_000_000, timeNs: 1n, name: b('stale') }), damaged: 0 }),
+    named: /name "stale".*names generation 999 of inode \d+, which is now generation 1 \[dentry-generation\]/,
+  },
   { name: 'wrong nlink', make: (s) => ({ image: appendEntry(s.image, s.ino.linked, { type: ET.LINK_CHANGE, nlink: 7, ctimeNs: 1n }), damaged: 0 }), named: /inode \d+.*nlink 7, names = 2 \[nlink\]/ },
   {
     name: "wrong '..' of a directory",

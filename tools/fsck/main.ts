@@ -47,7 +47,7 @@ function usage(prog: string): string {
     '  size-extents / xattr / symlink  unmap written blocks past EOF / remove a bad xattr / free a',
     '                               symlink without a target',
     '  eof-tail                     non-zero bytes past EOF in the last block: map a copy with them zeroed',
-    '  dentry-free-inode / dentry-type / dir-two-names  remove the name',
+    '  dentry-free-inode / dentry-type / dentry-generation / dir-two-names  remove the name',
     '  unreachable                  name it /lost+found/#<ino> (created if missing; directories too)',
     '  nlink                        set the link count to the names found',
     "  dotdot                       log the directory's real parent (what '..' shows)",
