@@ -250,6 +250,7 @@ function comparable(n: InodeInfo): unknown {
     logHead: n.logHead, logTail: n.logTail, logPages: n.logPages, perm: n.perm, uid: n.uid, gid: n.gid, rdev: n.rdev,
     size: n.size, nlink: n.nlink, atime: String(n.atimeNs), mtime: String(n.mtimeNs), ctime: String(n.ctimeNs),
     allocatedBlocks: n.allocatedBlocks, symlink: n.symlink?.toString('hex') ?? null, symlinkBlock: n.symlinkBlock, xattrs,
+    nextCookie: n.dir ? n.nextCookie : null, // readdir cookies never go backwards (log GC keeps it: SETATTR COOKIE)
     extents: n.extents ? JSON.stringify(n.extents.pieces(0, Number.MAX_SAFE_INTEGER).filter((p) => p.value)) : null,
     inline: n.extents ? JSON.stringify(n.extents.inlinePieces(0, Number.MAX_SAFE_INTEGER)) : null,
     dir: n.dir ? JSON.stringify(n.dir.after(0, Number.MAX_SAFE_INTEGER).map((e) => [e.name.toString('hex'), e.ino, e.type, e.cookie])) : null,
