@@ -18,7 +18,7 @@
  * Layer: tools/fuzz. Deterministic for (seed, iteration).
  */
 import * as fs from 'node:fs';
-import { SEEK_DATA, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Ino } from '../../src/core/api';
+import { RENAME_EXCHANGE, SEEK_DATA, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Ino } from '../../src/core/api';
 import { CorruptionError, FsError } from '../../src/core/errors';
 import { FileSystem } from '../../src/core/filesystem';
 import { readSuperblock } from '../../src/core/superblock';
@@ -130,7 +130,7 @@ function mountStep(image: Buffer, res: IterationResult, before: FsckReport | nul
       return false;
     }
   };
-  let seen: Seen = { files: [], dirs: [] };
+  let seen: Seen = { files: [], dirs: [], named: [] };
   guard('walk', () => { seen = walk(fsys); });
   guard('operations', () => operations(fsys, seen, rng, guard));
   if (!guard('unmount', () => fsys.unmount())) return;
@@ -158,11 +158,12 @@ function mountStep(image: Buffer, res: IterationResult, before: FsckReport | nul
   }
 }
 
-interface Seen { files: Array<{ parent: Ino; name: Buffer; ino: Ino }>; dirs: Ino[] }
+interface Named { parent: Ino; name: Buffer; ino: Ino }
+interface Seen { files: Named[]; dirs: Ino[]; named: Named[] }
 
 /** Walk the tree breadth first, reading everything; bounded (a cycle or a huge tree stops it). */
 function walk(fsys: FileSystem): Seen {
-  const seen: Seen = { files: [], dirs: [] };
+  const seen: Seen = { files: [], dirs: [], named: [] };
   fsys.statfs();
   const visited = new Set<Ino>();
   const queue: Ino[] = [fsys.sb.rootIno];
@@ -197,7 +198,10 @@ function readOne(fsys: FileSystem, dir: Ino, name: Buffer, ino: Ino, queue: Ino[
   fsys.getattr(ino);
   for (const x of fsys.listxattr(ino)) fsys.getxattr(ino, x);
   const type = attr.mode & S_IFMT;
-  if (type === S_IFDIR) queue.push(ino);
+  if (type === S_IFDIR) {
+    queue.push(ino);
+    seen.named.push({ parent: dir, name, ino });
+  }
   else if (type === S_IFLNK) fsys.readlink(ino);
   else if (type === S_IFREG) {
     seen.files.push({ parent: dir, name, ino });
@@ -233,6 +237,15 @@ function operations(fsys: FileSystem, seen: Seen, rng: Prng, guard: (step: strin
     else if (which === 1) guard('rename', () => fsys.rename(f.parent, f.name, dir || root, name(`moved-${i}`), 0));
     else if (which === 2) guard('truncate', () => { fsys.setattr(f.ino, { size: rng.below(3) * 4096 + 1 }); });
     else guard('overwrite', () => { fsys.write(f.ino, rng.below(4) * 4096, Buffer.alloc(4096 + 7, 9)); });
+  }
+  // directory renames (the ancestor check walks parent chains), an exchange
+  for (let i = 0; i < 2 && seen.named.length > 0; i++) {
+    const d = rng.pick(seen.named);
+    guard('rename dir', () => fsys.rename(d.parent, d.name, rng.pick(seen.dirs), name(`moved-dir-${i}`), 0));
+  }
+  if (seen.named.length > 1) {
+    const [x, y] = [rng.pick(seen.named), rng.pick(seen.named)];
+    guard('exchange dirs', () => fsys.rename(x.parent, x.name, y.parent, y.name, RENAME_EXCHANGE));
   }
   if (seen.dirs.length > 1) {
     const d = rng.pick(seen.dirs.slice(1));
