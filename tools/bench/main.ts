@@ -30,6 +30,7 @@ import { BenchOptions, BenchResult, Figures, TargetName } from './types';
 import { fioJobs, runFio } from './workloads/fio';
 import { runMeta } from './workloads/meta';
 import { runRecovery } from './workloads/recovery';
+import { busyProcesses } from './busy';
 import { makeTreeArchive, runTree } from './workloads/tree';
 
 /** The repository root, from source (tools/bench) or compiled (dist/tools/bench) layouts. */
@@ -167,6 +168,7 @@ async function runBench(argv: string[]): Promise<void> {
     notes: {},
     durationS: 0,
     loadAverage: { start: os.loadavg(), end: [] },
+    busyAtStart: busyProcesses(),
   };
   delete (result.options as { json?: boolean }).json;
 

@@ -83,6 +83,8 @@ export interface BenchResult {
   notes: Partial<Record<TargetName, string[]>>;
   /** os.loadavg() (1, 5, 15 min) when the run started and ended: the machine may be shared. */
   loadAverage?: { start: number[]; end: number[] };
+  /** Other processes busy on the machine when the run started (tools/bench/busy.ts). */
+  busyAtStart?: { pid: number; cpuPct: number; command: string }[];
   /** pmlogfs-only figures from tools/bench/recovery (mount/recovery times), when it ran. */
   recovery?: RecoveryFigures;
   durationS: number;

@@ -103,7 +103,10 @@ export function headerMarkdown(result: BenchResult): string {
       `Run took ${result.durationS.toFixed(0)} s.` +
       (result.loadAverage
         ? ` Load average (1/5/15 min) at start ${result.loadAverage.start.map((x) => x.toFixed(1)).join('/')}, ` +
-          `at end ${result.loadAverage.end.map((x) => x.toFixed(1)).join('/')} (a loaded machine lowers every figure).`
+          `at end ${result.loadAverage.end.map((x) => x.toFixed(1)).join('/')} (a loaded machine lowers every figure).` +
+          (result.busyAtStart && result.busyAtStart.length > 0
+            ? ` Other work at start (% of one CPU over 1 s): ${result.busyAtStart.map((p) => `${p.command} ${p.cpuPct.toFixed(0)}%`).join('; ')}.`
+            : '')
         : ''),
     '',
     `Versions: ${Object.entries(result.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
