@@ -103,6 +103,10 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   if (s->writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
   else conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   conn->want &= ~FUSE_CAP_SPLICE_READ;  // requests are read into memory (zero-copy write Buffers)
+  // No atomic O_TRUNC (libfuse asks for it by default): the kernel then truncates with a SETATTR
+  // of size 0 instead of leaving it to OPEN — which we answer ENOSYS and the kernel stops sending,
+  // so with it `echo x > file` would never truncate.
+  conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
   conn->time_gran = 1;                  // nanosecond timestamps
 }
 

@@ -271,6 +271,15 @@ describe.skipIf(NO_FUSE).each(targets)(fuseTitle('on $name'), ({ make }) => {
     expect((await sh(`stat -c '%a %s' ${m}/caps/s`)).trim()).toBe('777 0');
   });
 
+  it('open with O_TRUNC truncates (shell >), also once files are opened without asking us', async () => {
+    await sh(`set -e; cd ${m}; head -c 1000 /dev/zero > trunc; cat trunc > /dev/null; echo x > trunc`);
+    expect((await fsp.stat(path.join(m, 'trunc'))).size).toBe(2);
+    expect(await fsp.readFile(path.join(m, 'trunc'), 'utf8')).toBe('x\n');
+    const fh = await fsp.open(path.join(m, 'trunc'), 'w'); // O_WRONLY|O_CREAT|O_TRUNC
+    await fh.close();
+    expect((await fsp.stat(path.join(m, 'trunc'))).size).toBe(0);
+  });
+
   it('a file the caller may not write is refused (default_permissions)', async () => {
     await sh(`cd ${m}; echo secret > priv; chmod 600 priv`);
     await expect(sh(`cd ${m}; setpriv --reuid=1000 --regid=1000 --clear-groups cat priv`)).rejects.toThrow(/Permission denied/);
