@@ -16,7 +16,8 @@
  * Layer: core/gc. PM through `Region`; the format from fs-layout/. Invariants: nothing live is
  * written before the commit; a compaction that would not shrink the log does nothing; blocks are
  * all taken before the first store (ENOSPC changes nothing); inline data (INLINE_WRITE) in the
- * replaced pages is folded into fresh data blocks first (./fold.ts), since those pages are freed.
+ * replaced pages is re-logged or folded into fresh data blocks (./fold.ts), since those pages are
+ * freed.
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { ENTRY_HEADER, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';

@@ -7,8 +7,10 @@
  * half of the pages before the tail page, it is compacted (./compact.ts); either way its
  * threshold becomes twice its (new) length. A compaction costs time proportional to the log, and
  * the log must double before the next one, so GC work is amortized O(1) per appended entry (a
- * growing array's argument), never an unbounded pause; a log never exceeds max(minPages,
- * 2 × its length after the last compaction) pages while its live state stays put.
+ * growing array's argument). One compaction's pause is proportional to that one log (measured
+ * ~7,700 pages/s, replay of the old pages being most of it): small for files, but a directory
+ * with 100,000 live names (~2,400 pages) pauses the operation that triggers it for a fraction of
+ * a second. A log stays within max(minPages, 2 × (2E/4032 + 1)) pages, E = the live estimate.
  * On ENOSPC, `reclaim` compacts the longest logs in memory once (FileSystem.run retries then).
  * Fast GC (unlinking all-dead pages without copying) is not done: it would need per-page live
  * counts in DRAM; compaction already drops dead pages, at a cost bounded as above.
