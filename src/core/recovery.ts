@@ -42,6 +42,8 @@ export interface ScanResult {
   used: BlockExtent[];
   /** Inode numbers of free slots, ascending. */
   freeInos: number[];
+  /** The same as ranges (for InoAllocator.fromFreeRanges: O(ranges), not O(live inodes)). */
+  freeInoRanges: BlockExtent[];
   journalRolledBack: boolean;
 }
 
@@ -204,7 +206,18 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
     addInodeBlocks(used, info);
   }
   linkTree(inodes, sb.rootIno);
-  return { table, orphans, inodes, used: used.extents(sb.blockCount), freeInos, journalRolledBack: false };
+  return { table, orphans, inodes, used: used.extents(sb.blockCount), freeInos, freeInoRanges: toRanges(freeInos), journalRolledBack: false };
+}
+
+/** Ascending numbers as maximal runs {start, count}. */
+function toRanges(sorted: readonly number[]): BlockExtent[] {
+  const out: BlockExtent[] = [];
+  for (const x of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.start + last.count === x) last.count++;
+    else out.push({ start: x, count: 1 });
+  }
+  return out;
 }
 
 /** The blocks one inode holds: log pages, a long symlink's block, xattr value blocks, data extents. */
