@@ -43,7 +43,7 @@ import { NO_FAULTS, type CoreFaults } from './faults';
 import * as data from './file-data';
 import { type InodeInfo, xattrBlocks, xattrKey } from './inode-info';
 import { InodeTable } from './inode-table';
-import { makeAllocator, makeIndexFactories, makeInoAllocator } from './index-adapters';
+import { makeAllocator, makeIndexFactories } from './index-adapters';
 import { ExtentAllocator } from './index/extent-allocator';
 import { InoAllocator } from './index/ino-allocator';
 import { InodeCache, type InodeCacheStats } from './inode-cache';
@@ -219,7 +219,7 @@ export class FileSystem implements FileSystemApi {
       this.table = scan.table;
       this.orphans = scan.orphans;
       this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
-      this.inoAlloc = makeInoAllocator(this.table.capacity, scan.inodes.keys());
+      this.inoAlloc = InoAllocator.fromFreeRanges(1, this.table.capacity, scan.freeInoRanges); // O(free ranges)
       this.cache.fill(scan.inodes.values());
       loaded = scan.inodes.size;
     }
