@@ -172,6 +172,8 @@ function loadInodes(region: Region, table: InodeTable, probs: Problems, fx: Find
         const what = !cut ? '' : cut.newTail ? `; entries from region offset ${cut.newTail} on are lost (the log is cut there)` : '; no entry of the log replays (the inode is freed)';
         probs.corruption(cut?.torn ? 'log-torn' : 'log', e, `inode ${ino}`, off, what);
         fx.broken.set(ino, { slotOff: off, state, cut });
+        // The rest of the check sees the log as -y will leave it (cut), not as missing.
+        if (cut?.info) fx.inodes.set(ino, cut.info);
       } else {
         probs.corruption('inode', e, `inode ${ino}`, off, '; the inode is freed (its names are removed)');
         fx.broken.set(ino, { slotOff: off, state, cut: null });

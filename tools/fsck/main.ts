@@ -15,8 +15,8 @@ export const EXIT = { clean: 0, corrected: 1, errorsLeft: 4, operational: 8, usa
 
 const OPTIONS: OptionSpec[] = [
   { name: 'no', short: 'n', help: 'check only, change nothing (the default)' },
-  { name: 'yes', short: 'y', help: 'repair every problem fsck knows a repair for (see below)' },
-  { name: 'preen', short: 'p', help: 'only the safe repairs (see below); skips a clean image unless -f' },
+  { name: 'yes', short: 'y', help: 'repair every problem fsck knows a repair for (see above)' },
+  { name: 'preen', short: 'p', help: 'only the safe repairs (see above); skips a clean image unless -f' },
   { name: 'force', short: 'f', help: 'with -p, check even an image marked clean' },
   { name: 'verbose', short: 'v', help: 'also print notes and statistics' },
   { name: 'json', help: 'print one JSON object on stdout' },
