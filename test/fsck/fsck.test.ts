@@ -2,8 +2,9 @@
 // each of a few corruptions (inode bit flip, log entry bit flip, primary superblock bit flip with
 // the replica used, journal state bit flip, a zeroed log page, a log head out of the region) and
 // logical corruptions made with valid checksummed entries (wrong nlink, a dentry to a free inode,
-// a block used twice) exits 4 naming the problem, never a crash; garbage, a missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y fixes
-// what mount fixes (an orphan after a crash) with exit 1 and a second -n run exits 0. The library
+// a block used twice) exits 4 naming the problem, never a crash; garbage, a missing file and a locked (mounted) image exit 8 with one line; bad usage exits 16; -y frees
+// an orphan after a crash with exit 1 and a second -n run exits 0 (other repairs: ./repair.test.ts,
+// ../corruption/). The library
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
 // A sector-mode image is checked by the BTT checker (a bit flip in its info block exits 4).
 import * as fs from 'node:fs';
