@@ -89,7 +89,7 @@ export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, 
   const writer = () => { writes(); return new OfflineWriter(region, read.sb, fx.owners); };
   if (fx.conflicts.length > 0) {
     const w = writer();
-    const done = fx.conflicts.map((c) => repairConflict(w, fx, c)).filter((x) => x).length;
+    const done = fx.conflicts.map((c) => repairConflict(region, w, fx, c)).filter((x) => x).length;
     if (done > 0) return `gave up ${done} block run(s) held twice or outside the region`;
   }
   if (fx.pastEof.length > 0 || fx.badXattrs.length > 0) {
@@ -160,11 +160,24 @@ function repairBroken(region: Region, fx: Findings, rootIno: number, level: Repa
   return `cut ${cut} log(s) at their last valid entry, freed ${freed} inode(s)`;
 }
 
-/** The loser gives up the blocks: a data clone (the winner is data too), else unmapped; an xattr is removed. */
-function repairConflict(w: OfflineWriter, fx: Findings, c: BlockConflict): boolean {
+/**
+ * The loser gives up the blocks: file data, an xattr value or a symlink target gets a copy when
+ * the winner holds data too; else data is unmapped, an xattr removed, a symlink freed.
+ */
+function repairConflict(region: Region, w: OfflineWriter, fx: Findings, c: BlockConflict): boolean {
   const info = fx.inodes.get(c.loser.ino);
   if (!info) return false;
   const winnerIsData = c.winner !== null && c.winner.kind !== 'meta' && c.winner.kind !== 'log';
+  if (c.loser.kind === 'symlink') {
+    // A long symlink's target block: a copy when the winner holds data too, else the symlink is freed.
+    if (winnerIsData && w.freeBlocks() >= 1 && info.symlinkBlock + 1 <= w.blockCount) {
+      const block = w.cloneBlocks(info.symlinkBlock, 1)[0].start;
+      w.append(info, [{ type: ET.SYMLINK, target: Buffer.alloc(0), targetLength: info.size, block }]);
+    } else {
+      commitInodeState(region, info.slotOff, inodeState(false, info.gen));
+    }
+    return true;
+  }
   if (c.loser.kind === 'xattr' && c.loser.xattr !== undefined && info.xattrs.has(c.loser.xattr)) {
     const name = Buffer.from(c.loser.xattr, 'latin1');
     const v = info.xattrs.get(c.loser.xattr)!;

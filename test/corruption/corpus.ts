@@ -50,7 +50,7 @@ export function baseImage(): Base {
   const linked = fs.mknod(dir, b('linked'), S_IFREG | 0o644, 0, OWNER).ino;
   fs.write(linked, 0, bytes(5000, 4));
   fs.link(linked, sub, b('linked2')); // LINK_CHANGE
-  const slink = fs.symlink(sub, b('long-link'), Buffer.alloc(3000, 0x61), OWNER).ino;
+  const slink = fs.symlink(sub, b('long-link'), Buffer.alloc(4050, 0x61), OWNER).ino; // above SYMLINK_INLINE_MAX: a block
   fs.symlink(sub, b('short-link'), b('big'), OWNER);
   const xfile = fs.mknod(dir, b('xfile'), S_IFREG | 0o644, 0, OWNER).ino;
   fs.write(xfile, 0, bytes(100, 5));
@@ -226,6 +226,25 @@ export const CORRUPTIONS: Corruption[] = [
       return { image: appendEntry(s.image, s.ino.big, { type: ET.WRITE_EXTENT, fileOffset: 0, block: blk, count: 1, flags: 0, newSize: 11 * 4096, mtimeNs: 1n }), damaged: s.ino.big };
     },
     named: /block \d+ is also used by inode \d+ data.*\[block-twice\]/,
+  },
+  {
+    name: 'file data block shared with a long symlink target',
+    make: (s) => {
+      const r = MemoryRegion.fromImage(s.image);
+      const table = new InodeTable(r);
+      table.load(readSuperblock(r).sb.inodeTableBlock);
+      const link = loadInode(r, table, s.ino.slink, table.readState(s.ino.slink), makeIndexFactories());
+      return { image: appendEntry(s.image, s.ino.xfile, { type: ET.WRITE_EXTENT, fileOffset: 8192, block: link.symlinkBlock, count: 1, flags: 0, newSize: 3 * 4096, mtimeNs: 1n }), damaged: s.ino.xfile };
+    },
+    named: /inode \d+ data.*also used by inode \d+ symlink.*\[block-twice\]/,
+  },
+  {
+    name: 'long symlink target block on the journal',
+    make: (s) => ({
+      image: appendEntry(s.image, s.ino.slink, { type: ET.SYMLINK, target: Buffer.alloc(0), targetLength: 4050, block: readSuperblock(MemoryRegion.fromImage(s.image)).sb.journalBlock }),
+      damaged: s.ino.slink,
+    }),
+    named: /inode \d+ symlink.*also used by journal.*\[block-twice\]/,
   },
   {
     name: 'dentry to a free inode',
