@@ -233,13 +233,13 @@ export class FileSystem implements FileSystemApi {
       genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
     }, opts.gc === false ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
-    const loadsBefore = this.cache.stats().loads;
+    const loadsBefore = this.cache.loadCount;
     const freed = this.cleanOrphans();
     this.cache.settle();
     this.mountReport = {
       superblock: read, journalRolledBack: rolledBack, orphansFreed: freed,
       path: typeof saved === 'string' ? 'scan' : 'saved-state', savedStateProblem: typeof saved === 'string' ? saved : null,
-      inodesLoaded: loaded + this.cache.stats().loads - loadsBefore,
+      inodesLoaded: loaded + this.cache.loadCount - loadsBefore,
     };
   }
 

@@ -147,6 +147,11 @@ export class InodeCache {
     if (this.oversize && !seen.has(this.oversize.ino)) yield this.oversize;
   }
 
+  /** Inodes rebuilt from their log by `get` so far (O(1), unlike `stats()` which walks every inode in memory). */
+  get loadCount(): number {
+    return this.loads;
+  }
+
   stats(): InodeCacheStats {
     let inMemory = 0;
     let pinnedBytes = 0;
