@@ -98,7 +98,8 @@ export function* repairSteps(region: Region, opts: FsckOptions = {}): Generator<
     changed = true;
     repairs.push(did);
     pass = checkOnce(region, opts);
-    for (const p of pass.problems) if (!seen.some((q) => key(q) === key(p))) seen.push(p);
+    // not-clean after a step is fsck's own marking (superblock-repair.ts), not a finding
+    for (const p of pass.problems) if (p.code !== 'not-clean' && !seen.some((q) => key(q) === key(p))) seen.push(p);
     const stop = yield did;
     if (stop) {
       const r = finish(first, seen, pass, changed, repairs);
