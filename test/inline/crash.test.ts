@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
-import { INLINE_PIECES_PER_BLOCK } from '../../src/core/file-data';
+import { INLINE_PIECES_PER_BLOCK } from '../../src/core/inline-data';
 import { checkFileSystem } from '../../src/fsck';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { Prng } from '../../tools/crash/prng';

@@ -5,7 +5,7 @@
 // before and after a clean remount (DRAM rebuilt from the log); the codec directly for the checks.
 import { describe, expect, it } from 'vitest';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, SEEK_DATA, SEEK_HOLE } from '../../src/core/api';
-import { INLINE_BYTES_PER_BLOCK, INLINE_PIECES_PER_BLOCK, INLINE_WRITE_MAX } from '../../src/core/file-data';
+import { INLINE_BYTES_PER_BLOCK, INLINE_PIECES_PER_BLOCK, INLINE_WRITE_MAX } from '../../src/core/inline-data';
 import { FileSystem } from '../../src/core/filesystem';
 import { decodeEntry, encodeEntry, INLINE_DATA_AT } from '../../src/core/log-codec';
 import { ENTRY_HEADER, ET, FEATURE_INCOMPAT_INLINE_DATA } from '../../fs-layout';
