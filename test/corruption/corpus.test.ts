@@ -5,18 +5,18 @@
 // (fsck -n: exit 4), `-y` repairs it (exit 1), a second `-n` is clean (exit 0), the repaired
 // image mounts, and every regular file and symlink not itself damaged is still there with the
 // same content (by inode number and SHA-256; a file may have moved to /lost+found). Method: the
-// library on in-memory images for every corruption; the fsck.pmlogfs CLI (in process, on image
-// files) for a representative subset. Corruptions that cannot be repaired (both superblocks)
+// library on in-memory images for every corruption; the compiled CLI (`pmlogfs fsck`, a child
+// process over a private tsc build, test/cli/helpers' compileCli) on image files for a
+// representative subset. Corruptions that cannot be repaired (both superblocks)
 // must change nothing under -y and exit 4.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFileSystem, type FsckReport } from '../../src/fsck';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { FileSystem } from '../../src/core/filesystem';
-import { main as fsck } from '../../tools/fsck/main';
-import { runInProcess } from '../cli/helpers';
+import { compileCli, type CompiledCli } from '../cli/helpers';
 import { CORRUPTIONS, baseImage, hasEntryType, snapshot } from './corpus';
 
 const base = baseImage();
@@ -68,19 +68,22 @@ describe('corruption corpus (library)', () => {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-corpus-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('corruption corpus (fsck.pmlogfs CLI, a subset)', () => {
-  const subset = ['primary superblock bit flip', 'dentry add entry bit flip', 'cycle in a log chain', 'block referenced twice (two files)', 'unreachable inode', 'both superblocks bit flipped', 'both superblocks damaged alike (rebuilt from the layout)',
-    'both superblocks and the first inode table header damaged (unrepairable)'];
+describe('corruption corpus (the compiled CLI, `pmlogfs fsck`, in a child process; a subset)', () => {
+  let cli: CompiledCli;
+  beforeAll(() => { cli = compileCli(); });
+  afterAll(() => cli?.cleanup());
+  const subset = ['primary superblock bit flip', 'dentry add entry bit flip', 'cycle in a log chain', 'block referenced twice (two files)', 'unreachable inode',
+    'both superblocks bit flipped', 'both superblocks and the first inode table header damaged (unrepairable)'];
   for (const name of subset) {
     const c = CORRUPTIONS.find((x) => x.name === name)!;
-    it(name, async () => {
+    it(name, () => {
       const p = path.join(dir, name.replace(/\W+/g, '-'));
       const { image } = c.make(base);
       fs.writeFileSync(p, image);
-      const n = await runInProcess(fsck, ['-n', p]);
+      const n = cli.run('pmlogfs', ['fsck', '-n', p]);
       expect(n.stdout + n.stderr).toMatch(c.named);
       expect(n.code).toBe(4);
-      const y = await runInProcess(fsck, ['-y', p]);
+      const y = cli.run('pmlogfs', ['fsck', '-y', p]);
       if (c.unrepairable) {
         expect(y.code).toBe(4);
         expect(fs.readFileSync(p).equals(image)).toBe(true);
@@ -88,7 +91,7 @@ describe('corruption corpus (fsck.pmlogfs CLI, a subset)', () => {
       }
       expect(y.stdout).toMatch(/fixed: /);
       expect(y.code).toBe(1);
-      const again = await runInProcess(fsck, ['-n', p]);
+      const again = cli.run('pmlogfs', ['fsck', '-n', p]);
       expect(again.stdout).toMatch(/: clean/);
       expect(again.code).toBe(0);
     });
