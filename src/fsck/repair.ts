@@ -19,6 +19,7 @@ import { commitJournal } from '../core/journal';
 import type { LogEntry } from '../core/log-codec';
 import { commitLogTail } from '../core/log-writer';
 import { rollbackJournal } from '../core/recovery';
+import type { SuperblockInfo } from '../core/superblock';
 import type { CheckPass } from './check';
 import type { BlockConflict, Findings } from './findings';
 import { repairChain } from './chains';
@@ -30,114 +31,169 @@ import { markRepairing, rewriteSuperblockCopies } from './superblock-repair';
 
 export type RepairLevel = 'safe' | 'all';
 
+/** What every step sees: the region, the pass, and the shared helpers. */
+interface StepContext {
+  region: Region;
+  pass: CheckPass;
+  fx: Findings;
+  sb: SuperblockInfo;
+  level: RepairLevel;
+  now: bigint;
+  /** Marks the state not clean, no saved state (before a step's first write). */
+  writes(): void;
+  /** writes(), then a log writer over the blocks this pass found free. */
+  writer(): OfflineWriter;
+}
+
+type Step = (c: StepContext) => string | null;
+
+/** The order of repairs: each kind only once those before it are gone (the next pass re-checks). */
+const STEPS: Step[] = [
+  journalStep, chainStep, (c) => repairBroken(c.region, c.fx, c.sb.rootIno, c.level, c.writes), rootStep, symlinkStep, savedStateStep,
+  allOnly(conflictStep), allOnly(pastEofStep), allOnly(eofTailStep), allOnly(namesStep), allOnly(unreachableStep), allOnly(dotdotStep), allOnly(nlinkStep),
+];
+
 /** Repair the first kind of problem `pass` found; returns what was done, or null for nothing. */
 export function repairStep(region: Region, pass: CheckPass, level: RepairLevel, now: bigint): string | null {
   const fx = pass.findings;
   if (fx.sbRebuild && level === 'all') {
     writeRebuiltSuperblock(region, fx.sbRebuild);
-    return 'rebuilt both superblock copies from the header they agree on';
+    return 'rebuilt both superblock copies';
   }
   const read = fx.read;
   if (!read || pass.mode !== 'fs') return null;
   if (rewriteSuperblockCopies(region, read)) return `rewrote the ${read.primaryProblem ? 'primary superblock from the replica' : 'replica superblock from the primary'}`;
-  const has = (codes: string[]) => pass.problems.some((p) => codes.includes(p.code) && p.severity !== 'note');
   const writes = () => markRepairing(region);
+  const c: StepContext = {
+    region, pass, fx, sb: read.sb, level, now, writes,
+    writer: () => { writes(); return new OfflineWriter(region, read.sb, fx.owners); },
+  };
+  for (const step of STEPS) {
+    const did = step(c);
+    if (did) return did;
+  }
+  return null;
+}
+
+function allOnly(step: Step): Step {
+  return (c) => (c.level === 'all' && c.fx.table ? step(c) : null);
+}
+
+function journalStep(c: StepContext): string | null {
+  const { region, fx, sb } = c;
   if (fx.journal === 'pending') {
-    writes();
+    c.writes();
     try {
-      rollbackJournal(region, read.sb.journalBlock);
+      rollbackJournal(region, sb.journalBlock);
       return 'rolled back the interrupted journal';
     } catch {
-      if (level !== 'all') return null;
       fx.journal = 'bad';
     }
   }
-  if (fx.journal === 'bad') {
-    if (level !== 'all') return null;
-    writes();
-    const off = read.sb.journalBlock * BLOCK_SIZE;
-    const gen = region.readBigU64(off + JOURNAL.off.state) >> JOURNAL_GEN_SHIFT;
-    commitJournal(region, off, journalState(gen, JOURNAL_IDLE));
-    return 'reset the journal to idle (nothing rolled back)';
+  if (fx.journal !== 'bad' || c.level !== 'all') return null;
+  c.writes();
+  const off = sb.journalBlock * BLOCK_SIZE;
+  const gen = region.readBigU64(off + JOURNAL.off.state) >> JOURNAL_GEN_SHIFT;
+  commitJournal(region, off, journalState(gen, JOURNAL_IDLE));
+  return 'reset the journal to idle (nothing rolled back)';
+}
+
+function chainStep(c: StepContext): string | null {
+  if (!c.fx.chainFault || c.level !== 'all') return null;
+  c.writes();
+  return repairChain(c.region, c.fx.chainFault) || null;
+}
+
+function rootStep(c: StepContext): string | null {
+  if (!c.fx.rootBad || c.level !== 'all' || !c.fx.table) return null;
+  c.writes();
+  recreateRoot(c.region, c.sb, new OfflineWriter(c.region, c.sb, c.fx.owners), c.now);
+  return 'recreated the root directory';
+}
+
+function symlinkStep(c: StepContext): string | null {
+  if (c.level !== 'all' || c.fx.badSymlinks.length === 0) return null;
+  c.writes();
+  for (const ino of c.fx.badSymlinks) {
+    const n = c.fx.inodes.get(ino)!;
+    commitInodeState(c.region, n.slotOff, inodeState(false, n.gen));
   }
-  if (fx.chainFault && level === 'all') {
-    writes();
-    const did = repairChain(region, fx.chainFault);
-    if (did) return did;
+  return `freed ${c.fx.badSymlinks.length} symlink(s) without a target`;
+}
+
+function savedStateStep(c: StepContext): string | null {
+  if (!c.fx.savedStateStale) return null;
+  c.writes();
+  return 'dropped the stale saved allocator state (the next mount scans)';
+}
+
+function conflictStep(c: StepContext): string | null {
+  if (c.fx.conflicts.length === 0) return null;
+  const w = c.writer();
+  const done = c.fx.conflicts.map((x) => repairConflict(c.region, w, c.fx, x)).filter((x) => x).length;
+  return done > 0 ? `gave up ${done} block run(s) held twice or outside the region` : null;
+}
+
+function pastEofStep(c: StepContext): string | null {
+  const { fx, now } = c;
+  if (fx.pastEof.length === 0 && fx.badXattrs.length === 0) return null;
+  const w = c.writer();
+  for (const p of fx.pastEof) w.append(fx.inodes.get(p.ino)!, [{ type: ET.PUNCH, fileOffset: p.from, length: p.to - p.from, timeNs: now }]);
+  for (const x of fx.badXattrs) w.append(fx.inodes.get(x.ino)!, [{ type: ET.XATTR_REMOVE, name: Buffer.from(x.key, 'latin1'), ctimeNs: now }]);
+  return 'unmapped blocks past EOF / removed bad xattrs';
+}
+
+function eofTailStep(c: StepContext): string | null {
+  const { fx, region } = c;
+  if (fx.eofTails.length === 0) return null;
+  const w = c.writer();
+  for (const t of fx.eofTails) {
+    const n = fx.inodes.get(t.ino)!;
+    const blk = w.take(1)[0].start;
+    const data = region.read(t.pmBlock * BLOCK_SIZE, BLOCK_SIZE);
+    data.fill(0, t.within);
+    region.copyPersist(blk * BLOCK_SIZE, data); // the copy is persistent before the entry maps it
+    w.append(n, [{ type: ET.WRITE_EXTENT, fileOffset: t.fileOffset, block: blk, count: 1, flags: 0, newSize: n.size, mtimeNs: n.mtimeNs }]);
   }
-  const logs = repairBroken(region, fx, read.sb.rootIno, level, writes);
-  if (logs) return logs;
-  if (fx.rootBad && level === 'all' && fx.table) {
-    writes();
-    recreateRoot(region, read.sb, new OfflineWriter(region, read.sb, fx.owners), now);
-    return 'recreated the root directory';
+  return `zeroed the bytes past EOF of ${fx.eofTails.length} file(s) (in a copy of the last block)`;
+}
+
+function namesStep(c: StepContext): string | null {
+  const { fx, now } = c;
+  if (fx.badNames.length === 0) return null;
+  const w = c.writer();
+  const byDir = new Map<number, LogEntry[]>();
+  for (const n of fx.badNames) {
+    const list = byDir.get(n.dir) ?? [];
+    if (list.some((e) => e.type === ET.DENTRY_REMOVE && e.name.equals(n.name))) continue;
+    list.push({ type: ET.DENTRY_REMOVE, childIno: n.ino, childGen: fx.inodes.get(n.ino)?.gen ?? 0, childType: n.type, cookie: n.cookie, timeNs: now, name: Buffer.from(n.name) });
+    byDir.set(n.dir, list);
   }
-  if (level === 'all' && fx.badSymlinks.length > 0) {
-    writes();
-    for (const ino of fx.badSymlinks) {
-      const n = fx.inodes.get(ino)!;
-      commitInodeState(region, n.slotOff, inodeState(false, n.gen));
-    }
-    return `freed ${fx.badSymlinks.length} symlink(s) without a target`;
+  for (const [dir, entries] of byDir) w.append(fx.inodes.get(dir)!, entries);
+  return `removed ${fx.badNames.length} bad name(s)`;
+}
+
+function unreachableStep(c: StepContext): string | null {
+  if (c.fx.unreachable.length === 0 || c.fx.rootBad) return null;
+  const r = reconnect(c.region, c.fx, c.sb.rootIno, c.writer(), c.now);
+  if (r === 'impossible') return null;
+  return r === 'created' ? 'created /lost+found' : 'moved unreachable inodes to /lost+found';
+}
+
+function dotdotStep(c: StepContext): string | null {
+  if (c.fx.dotdot.length === 0) return null;
+  const w = c.writer();
+  for (const d of c.fx.dotdot) {
+    w.append(c.fx.inodes.get(d.ino)!, [{ type: ET.SETATTR, mask: SA.PARENT, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: d.parent }]);
   }
-  if (fx.savedStateStale) {
-    writes();
-    return 'dropped the stale saved allocator state (the next mount scans)';
-  }
-  if (level !== 'all') return null;
-  if (!fx.table) return null;
-  const writer = () => { writes(); return new OfflineWriter(region, read.sb, fx.owners); };
-  if (fx.conflicts.length > 0) {
-    const w = writer();
-    const done = fx.conflicts.map((c) => repairConflict(region, w, fx, c)).filter((x) => x).length;
-    if (done > 0) return `gave up ${done} block run(s) held twice or outside the region`;
-  }
-  if (fx.pastEof.length > 0 || fx.badXattrs.length > 0) {
-    const w = writer();
-    for (const p of fx.pastEof) w.append(fx.inodes.get(p.ino)!, [{ type: ET.PUNCH, fileOffset: p.from, length: p.to - p.from, timeNs: now }]);
-    for (const x of fx.badXattrs) w.append(fx.inodes.get(x.ino)!, [{ type: ET.XATTR_REMOVE, name: Buffer.from(x.key, 'latin1'), ctimeNs: now }]);
-    return 'unmapped blocks past EOF / removed bad xattrs';
-  }
-  if (fx.eofTails.length > 0) {
-    const w = writer();
-    for (const t of fx.eofTails) {
-      const n = fx.inodes.get(t.ino)!;
-      const blk = w.take(1)[0].start;
-      const data = region.read(t.pmBlock * BLOCK_SIZE, BLOCK_SIZE);
-      data.fill(0, t.within);
-      region.copyPersist(blk * BLOCK_SIZE, data);
-      w.append(n, [{ type: ET.WRITE_EXTENT, fileOffset: t.fileOffset, block: blk, count: 1, flags: 0, newSize: n.size, mtimeNs: n.mtimeNs }]);
-    }
-    return `zeroed the bytes past EOF of ${fx.eofTails.length} file(s) (in a copy of the last block)`;
-  }
-  if (fx.badNames.length > 0) {
-    const w = writer();
-    const byDir = new Map<number, LogEntry[]>();
-    for (const n of fx.badNames) {
-      const list = byDir.get(n.dir) ?? [];
-      if (list.some((e) => e.type === ET.DENTRY_REMOVE && e.name.equals(n.name))) continue;
-      list.push({ type: ET.DENTRY_REMOVE, childIno: n.ino, childGen: fx.inodes.get(n.ino)?.gen ?? 0, childType: n.type, cookie: n.cookie, timeNs: now, name: Buffer.from(n.name) });
-      byDir.set(n.dir, list);
-    }
-    for (const [dir, entries] of byDir) w.append(fx.inodes.get(dir)!, entries);
-    return `removed ${fx.badNames.length} bad name(s)`;
-  }
-  if (fx.unreachable.length > 0 && !has(['root'])) {
-    writes();
-    const r = reconnect(region, fx, read.sb.rootIno, writer(), now);
-    if (r !== 'impossible') return r === 'created' ? 'created /lost+found' : 'moved unreachable inodes to /lost+found';
-  }
-  if (fx.dotdot.length > 0) {
-    const w = writer();
-    for (const d of fx.dotdot) w.append(fx.inodes.get(d.ino)!, [{ type: ET.SETATTR, mask: SA.PARENT, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: d.parent }]);
-    return `set '..' of ${fx.dotdot.length} directorie(s)`;
-  }
-  if (fx.nlink.length > 0) {
-    const w = writer();
-    for (const n of fx.nlink) w.append(fx.inodes.get(n.ino)!, [{ type: ET.LINK_CHANGE, nlink: n.want, ctimeNs: now }]);
-    return `set ${fx.nlink.length} link count(s)`;
-  }
-  return null;
+  return `set '..' of ${c.fx.dotdot.length} director${c.fx.dotdot.length === 1 ? 'y' : 'ies'}`;
+}
+
+function nlinkStep(c: StepContext): string | null {
+  if (c.fx.nlink.length === 0) return null;
+  const w = c.writer();
+  for (const n of c.fx.nlink) w.append(c.fx.inodes.get(n.ino)!, [{ type: ET.LINK_CHANGE, nlink: n.want, ctimeNs: c.now }]);
+  return `set ${c.fx.nlink.length} link count(s)`;
 }
 
 /** Cut or free the inodes that did not load (torn tails only at level 'safe'). */
