@@ -6,8 +6,8 @@
  * from whichever copy has a valid one, else a fresh not-clean record is written. When the vote
  * finds nothing, an fs-mode header is rebuilt from the standard layout mkfs uses for a region of
  * this size (`planLayout`), but only if the first inode-table block sits where that layout puts
- * it and passes its own checks; uuid, label and mkfs time are then taken from the primary's bytes
- * as found.
+ * it and passes its own checks, and one copy's regionBytes field equals the region's size; uuid,
+ * label and mkfs time are then taken from the primary's bytes as found.
  *
  * Layer: fsck (above core). PM through `Region`, the core's superblock codec. Invariants: only a
  * header that decodes and matches a checksum stored on the media is ever written (a guess is
@@ -81,6 +81,9 @@ export function layoutHeader(region: Region): SuperblockInfo | null {
   }
   if (typeof checkTableHeader(region.read(layout.inodeTableBlock * BLOCK_SIZE, BLOCK_SIZE), layout.inodeTableBlock, 0) === 'string') return null;
   const p = region.read(0, SB.size);
+  // Only for the size it was made for: a truncated or grown image must not get a header for its new size.
+  const sizes = [p, region.read(replicaOffset(region.sizeBytes), SB.size)].map((b) => b.readBigUInt64LE(SB.off.regionBytes));
+  if (!sizes.includes(BigInt(region.sizeBytes))) return null;
   const rawLabel = p.subarray(SB.off.label, SB.off.label + SB.len.label - 1);
   const nul = rawLabel.indexOf(0);
   const label = nul >= 0 ? rawLabel.subarray(0, nul).toString('utf8') : '';

@@ -4,7 +4,7 @@
 // told to stop after its first step) reports `interrupted` and exit 32, and what it left is
 // repaired by a second -y; every intermediate image between two repair steps (a crash between
 // steps) is repaired by a fresh -y to a clean image; a stale saved allocator state is found and
-// dropped. Method: in-memory images from ./images and ../corruption/corpus, the library, and
+// dropped; a truncated image is left alone. Method: in-memory images from ./images and ../corruption/corpus, the library, and
 // the CLI in process on image files.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -99,6 +99,18 @@ describe('-y step by step', () => {
       }
     });
   }
+});
+
+describe('refusals', () => {
+  it('a truncated image is not rebuilt into a smaller file system: -y changes nothing, exit 4', () => {
+    const img = Buffer.from(base.image.subarray(0, base.image.length - 64 * 1024));
+    const region = MemoryRegion.fromImage(img);
+    const y = checkFileSystem(region, { repair: 'all', clock });
+    expect(y.problems.map((p) => p.code)).toContain('superblock');
+    expect(y.changed).toBe(false);
+    expect(y.clean).toBe(false);
+    expect(region.image().equals(img)).toBe(true);
+  });
 });
 
 describe('saved allocator state', () => {
