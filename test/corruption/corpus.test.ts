@@ -7,7 +7,8 @@
 // same content (by inode number and SHA-256; a file may have moved to /lost+found). Method: the
 // library on in-memory images for every corruption; the compiled CLI (`pmlogfs fsck`, a child
 // process over a private tsc build, test/cli/helpers' compileCli) on image files for a
-// representative subset. Corruptions that cannot be repaired (both superblocks)
+// representative subset, and for SIGINT during -y (a test hook makes the CLI signal itself after
+// its first repair step). Corruptions that cannot be repaired (both superblocks)
 // must change nothing under -y and exit 4.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -74,6 +75,17 @@ describe('corruption corpus (the compiled CLI, `pmlogfs fsck`, in a child proces
   afterAll(() => cli?.cleanup());
   const subset = ['primary superblock bit flip', 'dentry add entry bit flip', 'cycle in a log chain', 'block referenced twice (two files)', 'unreachable inode',
     'both superblocks bit flipped', 'both superblocks and the first inode table header damaged (unrepairable)'];
+  it('SIGINT during -y: the step in progress finishes, exit 37 (32 | 4 | 1); a second -y finishes the job', () => {
+    const p = path.join(dir, 'sigint');
+    fs.writeFileSync(p, CORRUPTIONS.find((x) => x.name === 'dentry add entry bit flip')!.make(base).image);
+    const y = cli.run('pmlogfs', ['fsck', '-y', p], { PMLOGFS_FSCK_TEST_SIGINT_AFTER_STEP: '1' });
+    expect(y.stdout).toMatch(/interrupted/);
+    expect(y.code).toBe(32 | 4 | 1); // cancelled, problems left, some corrected
+    const again = cli.run('pmlogfs', ['fsck', '-y', p]);
+    expect(again.code).toBe(1);
+    expect(cli.run('pmlogfs', ['fsck', '-n', p]).code).toBe(0);
+  });
+
   for (const name of subset) {
     const c = CORRUPTIONS.find((x) => x.name === name)!;
     it(name, () => {

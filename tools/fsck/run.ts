@@ -92,9 +92,20 @@ async function runSteps(it: Generator<string, FsckReport, boolean | undefined>):
   const onSignal = () => { stop = true; };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Test hook: signal ourselves after step N (and wait until the signal is seen), so the tests
+  // can prove the stop-between-steps path deterministically.
+  const sigintAfter = Number(process.env.PMLOGFS_FSCK_TEST_SIGINT_AFTER_STEP ?? 0);
   try {
+    let steps = 0;
     for (let r = it.next(false); ; r = it.next(stop)) {
       if (r.done) return r.value;
+      if (++steps === sigintAfter) {
+        const seen = new Promise((resolve) => process.once('SIGINT', resolve));
+        const keepAlive = setInterval(() => undefined, 1000); // signal handles do not keep the loop alive
+        process.kill(process.pid, 'SIGINT');
+        await seen;
+        clearInterval(keepAlive);
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
