@@ -106,9 +106,6 @@ export function runIteration(seed: number, iteration: number, scratchFile: strin
   return res;
 }
 
-/** fsck problem codes for what a fast clean mount takes on trust (see mountStep). */
-const FAST_MOUNT_TRUSTS = new Set(['saved-state', 'dentry-free-inode']);
-
 function mountStep(image: Buffer, res: IterationResult, before: FsckReport | null): void {
   const region = MemoryRegion.fromImage(image);
   let fsys: FileSystem;
@@ -148,11 +145,12 @@ function mountStep(image: Buffer, res: IterationResult, before: FsckReport | nul
   guard('walk after remount', () => { walk(again!); });
   if (!guard('unmount after remount', () => again!.unmount())) return;
   // Using an image mount accepted must not make it worse: fsck finds no new kind of problem.
-  // Except what a fast clean mount trusts by design without reading the logs — the saved free
-  // lists and that names lead to live inodes — when fsck had already reported it wrong ("a clean
-  // mount would hand it out again"): the damage from using it was foretold.
+  // A scan mount read every log, so this holds for it whatever fsck found. A fast clean mount
+  // reads no log and trusts the saved free lists by design: it is held to this only when fsck
+  // found no error beforehand (an error fsck reported — a saved free list that "a clean mount
+  // would hand out again", a torn directory log still naming an orphan — foretold the damage).
   if (!before) return;
-  if (fast && before.problems.some((p) => FAST_MOUNT_TRUSTS.has(p.code) && p.severity === 'error')) return;
+  if (fast && before.problems.some((p) => p.severity === 'error')) return;
   const kinds = new Set(before.problems.filter((p) => p.severity !== 'note').map((p) => p.code));
   try {
     const after = checkFileSystem(region, { repair: 'none' });
