@@ -17,6 +17,7 @@
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import type { Region } from '../../pmem/region';
 import type { OpAllocations } from '../block-source';
+import { fileBlockBytes } from '../file-data';
 import type { InodeInfo } from '../inode-info';
 
 const B = BLOCK_SIZE;
@@ -26,17 +27,6 @@ export const FOLD_MIN_BYTES = 512;
 
 /** An overlay piece re-logged as an INLINE_WRITE by the compaction. */
 export interface CarriedPiece { start: number; data: Buffer }
-
-/** The bytes of file block `i` of `s`: block map, then the inline overlay on top. */
-export function foldedImage(region: Region, s: InodeInfo, i: number): Buffer {
-  const x = s.extents!;
-  const img = Buffer.alloc(B);
-  for (const p of x.pieces(i * B, (i + 1) * B)) {
-    if (p.value && !p.value.unwritten) region.read(p.value.pm, p.end - p.start).copy(img, p.start - i * B);
-  }
-  for (const q of x.inlinePieces(i * B, (i + 1) * B)) region.read(q.value!.pm, q.end - q.start).copy(img, q.start - i * B);
-  return img;
-}
 
 export interface FoldPlan {
   /** File block index → the fresh data block it is folded into. */
@@ -68,5 +58,5 @@ export function planFold(region: Region, s: InodeInfo, ops: OpAllocations): Fold
   }
   const blocks = heavy.length ? ops.take(heavy.length).flatMap((e) => Array.from({ length: e.count }, (_, k) => e.start + k)) : [];
   heavy.forEach((i, k) => folded.set(i, blocks[k]));
-  return { folded, carried, write: () => { for (const [i, blk] of folded) region.copyNoDrain(blk * B, foldedImage(region, s, i)); } };
+  return { folded, carried, write: () => { for (const [i, blk] of folded) region.copyNoDrain(blk * B, fileBlockBytes(region, s, i)); } };
 }
