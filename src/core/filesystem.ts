@@ -79,7 +79,7 @@ export interface MountOptions {
   /** Log GC (src/core/gc/policy.ts): thresholds, or false to never compact. Default on, minPages 8. */
   gc?: Partial<GcOptions> | false;
   /**
-   * The inline small-write path (src/core/file-data.ts, issue 7): default true; used only when the
+   * The inline small-write path (src/core/inline-data.ts, issue 7): default true; used only when the
    * superblock has the INLINE_DATA feature (mkfs sets it). false: every write copies whole blocks.
    */
   inline?: boolean;
