@@ -8,8 +8,6 @@
 // allocators' free lists, the inode table's block list (one number per 31 inodes), the LRU's
 // arrays (they keep the length of the most entries ever held), and what one pinned root holds.
 // Size: PMLOGFS_CACHE_DRAM_FILES (default 200,000) in directories of 500.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ROOT_INO, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
@@ -17,15 +15,8 @@ import { formatRegion } from '../../src/core/format';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { Prng } from '../../tools/crash/prng';
 import { OWNER, b } from './helpers';
+import { heapAfterGc as heap } from '../support/heap';
 
-setFlagsFromString('--expose-gc');
-setFlagsFromString('--no-flush-bytecode');
-const gc = runInNewContext('gc') as () => void;
-function heap(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 const FILES = Number(process.env.PMLOGFS_CACHE_DRAM_FILES ?? 200_000);
 const PER_DIR = 500;

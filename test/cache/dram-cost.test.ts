@@ -6,8 +6,6 @@
 // thing at a time through ordinary calls (lookup of each directory, getattr of each file, …) and
 // take heapUsed after a forced GC before and after (bytecode flushing off, so the heap moves only with the data). MemoryRegion keeps the image outside the JS
 // heap. Sizes: PMLOGFS_CACHE_COST_N (default 20,000 files / names / extents).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ROOT_INO, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
@@ -15,16 +13,8 @@ import { formatRegion } from '../../src/core/format';
 import { DRAM_COST } from '../../src/core/inode-cache';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { OWNER, b } from './helpers';
+import { heapAfterGc as heap } from '../support/heap';
 
-setFlagsFromString('--expose-gc');
-// V8 drops the bytecode of functions unused for a few GCs: megabytes that would blur the figures.
-setFlagsFromString('--no-flush-bytecode');
-const gc = runInNewContext('gc') as () => void;
-function heap(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 const N = Number(process.env.PMLOGFS_CACHE_COST_N ?? 20_000);
 const DIRS = 40;

@@ -5,22 +5,13 @@
 // Method: MemoryRegion (its Buffer is outside the JS heap); heapUsed after a forced GC, before
 // and after; the figures are printed and bounded. Counts: PMLOGFS_DRAM_FILES / _EXTENTS
 // (default 100,000 each).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ROOT_INO, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { OWNER } from './helpers';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-function heap(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc as heap } from '../support/heap';
 
 const FILES = Number(process.env.PMLOGFS_DRAM_FILES ?? 100_000);
 const EXTENTS = Number(process.env.PMLOGFS_DRAM_EXTENTS ?? 100_000);
