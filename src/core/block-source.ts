@@ -6,7 +6,8 @@
  *
  * Layer: core. Pure DRAM. Block numbers are region block numbers.
  */
-import { FsError } from './errors';
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { CorruptionError, FsError } from './errors';
 import { usableBlocks, type SpaceClass } from './space-reserve';
 
 export interface BlockExtent { start: number; count: number }
@@ -17,6 +18,8 @@ export interface BlockAllocator {
   alloc(count: number): BlockExtent[];
   free(start: number, count: number): void;
   freeBlocks(): number;
+  /** True when any block of [start, start + count) is free. */
+  anyFree(start: number, count: number): boolean;
 }
 
 export class OpAllocations {
@@ -69,10 +72,24 @@ export class OpAllocations {
     this.toRelease.length = 0;
   }
 
-  /** The commit is persistent: free what the operation made unreachable. */
+  /**
+   * The commit is persistent: free what the operation made unreachable. A block already free
+   * means two owners claimed it (a corrupted image that passed the checks a lazy load makes, e.g.
+   * after a fast clean mount): it is not freed again, and the operation, committed and applied,
+   * reports a CorruptionError so the caller marks the file system as having errors.
+   */
   committed(): void {
-    for (const e of this.toRelease) this.alloc.free(e.start, e.count);
+    const twice: BlockExtent[] = [];
+    for (const e of this.toRelease) {
+      if (this.alloc.anyFree(e.start, e.count)) twice.push(e);
+      else this.alloc.free(e.start, e.count);
+    }
     this.taken.length = 0;
     this.toRelease.length = 0;
+    if (twice.length > 0) {
+      const e = twice[0];
+      throw new CorruptionError('block map', e.start * BLOCK_SIZE,
+        `blocks ${e.start}+${e.count} were already free when this operation released them (two owners claimed them); left as they are`);
+    }
   }
 }

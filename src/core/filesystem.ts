@@ -69,6 +69,8 @@ export interface MountOptions {
    * check it equals the DRAM state, and check the allocator's invariants. Slow.
    */
   strict?: boolean;
+  /** fsck.pmlogfs after a full check and its repairs: the next unmount clears the ERRORS flag. */
+  clearErrors?: boolean;
   /**
    * DRAM budget of the inode cache in bytes (estimated, src/core/inode-cache.ts): cold inodes
    * beyond it are evicted and reloaded from their log on demand. Default 256 MiB; Infinity = never evict.
@@ -185,6 +187,7 @@ export class FileSystem implements FileSystemApi {
     let table: InodeTable | null = null;
     let saved: SavedState | string = 'not cleanly unmounted';
     if (opts.useSavedState === false) saved = 'not asked to use it';
+    else if (read.state.errors) saved = 'the errors flag is set (run fsck.pmlogfs)';
     else if (read.state.clean && read.state.savedStateBlock !== 0) {
       table = new InodeTable(region);
       table.load(read.sb.inodeTableBlock);
@@ -196,7 +199,8 @@ export class FileSystem implements FileSystemApi {
       lastMountNs: now, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
     });
     this.lastSeq = read.state.seq + 1;
-    this.lastState = { ...read.state, mountCount: read.state.mountCount + 1, lastMountNs: now };
+    // fsck clears the ERRORS flag once its full check and repairs are done (MountOptions.clearErrors).
+    this.lastState = { ...read.state, errors: read.state.errors && !opts.clearErrors, mountCount: read.state.mountCount + 1, lastMountNs: now };
     const rolledBack = rollbackJournal(region, read.sb.journalBlock);
     if (rolledBack && typeof saved !== 'string') saved = 'the journal was not idle';
     this.factories = makeIndexFactories();
@@ -301,7 +305,8 @@ export class FileSystem implements FileSystemApi {
     const now = this.clock();
     this.lastSeq++;
     // The saved state first (persistent, unreferenced until the next record), then THE COMMIT.
-    const savedBlock = writeSavedState(this.region, this.allocator, this.inoAlloc, this.lastSeq);
+    // With the ERRORS flag the next mount scans anyway: no saved state to write.
+    const savedBlock = this.lastState.errors ? 0 : writeSavedState(this.region, this.allocator, this.inoAlloc, this.lastSeq);
     this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
       ...this.lastState, seq: this.lastSeq, clean: true, lastWriteNs: now,
       savedStateBlock: savedBlock, savedStateSeq: savedBlock === 0 ? 0 : this.lastSeq,
@@ -318,12 +323,30 @@ export class FileSystem implements FileSystemApi {
   private run<T>(build: (op: Op) => T, cls: SpaceClass = ORDINARY): T {
     this.checkMounted();
     try {
-      return Op.run(this.ctx, this.clock(), build, cls);
+      try {
+        return Op.run(this.ctx, this.clock(), build, cls);
+      } catch (e) {
+        // ENOSPC changed nothing: compact the longest logs in memory once, and retry if that freed pages.
+        if (!(e instanceof FsError && e.code === 'ENOSPC') || this.gc.reclaim(this.cache.inMemory()) <= 0) throw e;
+        return Op.run(this.ctx, this.clock(), build, cls);
+      }
     } catch (e) {
-      // ENOSPC changed nothing: compact the longest logs in memory once, and retry if that freed pages.
-      if (!(e instanceof FsError && e.code === 'ENOSPC') || this.gc.reclaim(this.cache.inMemory()) <= 0) throw e;
-      return Op.run(this.ctx, this.clock(), build, cls);
+      if (e instanceof CorruptionError) this.markErrors();
+      throw e;
     }
+  }
+
+  /**
+   * Corruption met while mounted: set the superblock's ERRORS flag (once), as ext4 does, so the
+   * next mount scans instead of trusting a saved state and fsck.pmlogfs is told to look.
+   */
+  private markErrors(): void {
+    if (this.lastState.errors) return;
+    this.lastState = { ...this.lastState, errors: true };
+    this.lastSeq++;
+    this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
+      ...this.lastState, seq: this.lastSeq, clean: false, lastWriteNs: this.clock(), savedStateBlock: 0, savedStateSeq: 0,
+    });
   }
   private get(ino: Ino): InodeInfo {
     this.checkMounted();

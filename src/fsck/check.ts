@@ -85,7 +85,7 @@ function checkInto(region: Region, opts: CheckOptions, probs: Problems, pass: Ch
   if (read.primaryProblem) probs.add('superblock-primary', 'error', 'primary superblock', 0, `${read.primaryProblem} (the replica was used)`);
   if (read.replicaProblem) probs.add('superblock-replica', 'error', 'replica superblock', sb.replicaBlock * BLOCK_SIZE, read.replicaProblem);
   if (sb.regionBytes > region.sizeBytes) probs.add('superblock', 'error', 'superblock', 0, `claims ${sb.regionBytes} bytes, region has ${region.sizeBytes}`);
-  if (read.state.errors) probs.add('errors-flag', 'warning', 'superblock state', 0, 'the errors flag is set');
+  if (read.state.errors) { probs.add('errors-flag', 'warning', 'superblock state', 0, 'the errors flag is set (the core met corruption while mounted)'); fx.needsMount = true; }
 
   if (sb.mode === 'sector') {
     if (!sb.btt) { probs.add('btt', 'error', 'superblock', 0, 'sector mode without a BTT area'); return; }

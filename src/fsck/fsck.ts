@@ -109,7 +109,9 @@ export function* repairSteps(region: Region, opts: FsckOptions = {}): Generator<
   }
   if (changed || pass.findings.needsMount) {
     try {
-      FileSystem.mount(region, { useSavedState: false, clock }).unmount();
+      // The ERRORS flag is cleared only when nothing but what this mount settles is left.
+      const clearErrors = pass.problems.every((p) => !counts(p) || p.code === 'errors-flag' || p.code === 'orphan' || p.code === 'leaked');
+      FileSystem.mount(region, { useSavedState: false, clock, clearErrors }).unmount();
       changed = true;
       repairs.push('mounted and unmounted (orphans freed, clean state and saved allocator state written)');
     } catch (e) {

@@ -27,6 +27,7 @@ export interface FsckProblem {
 /** Codes preen (-p) repairs without asking: nothing reachable and valid can be lost by them. */
 export const SAFE_CODES: ReadonlySet<string> = new Set([
   'journal-pending', 'orphan', 'not-clean', 'log-torn', 'superblock-primary', 'superblock-replica', 'saved-state', 'leaked',
+  'errors-flag',
 ]);
 
 /** Codes `fsck -y` repairs (others are reported and left). */

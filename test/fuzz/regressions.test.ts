@@ -208,11 +208,10 @@ describe('fuzz regressions', () => {
   });
 });
 
-describe('known open (fuzzer finding, not fixed)', () => {
-  // Skipped because it fails today: the fix belongs to the allocator / fast-mount design (a
-  // block-ownership check on a fast mount, or a CorruptionError instead of the assertion on a
-  // double free), not to a small change. The body is the reproduction.
-  it.skip('OPEN: after a fast clean mount, two files claiming one block (a re-sealed extent), both loaded, then both truncated: the second free is an assertion, not a CorruptionError', () => {
+describe('two owners of one block after a fast clean mount (fuzz finding)', () => {
+  // The fast clean mount trusts the saved allocator state and loads inodes lazily, so two files
+  // claiming one block (a re-sealed extent) are both loaded; freeing it twice is refused.
+  it('the second free is a CorruptionError, not an assertion; the errors flag is set, the next mount scans, fsck -y repairs and clears it', () => {
     const img = baseImage(4, 'clean');
     const ws = metaMap(img).sealed.filter((s) => s.kind === 'log entry type 1');
     const owner = (w: Sealed): number => Number(img.readBigUInt64LE(w.off + ENTRY_HEADER.off.ownerIno));
@@ -222,10 +221,22 @@ describe('known open (fuzzer finding, not fixed)', () => {
       buf.writeBigUInt64LE(img.readBigUInt64LE(b.off + ENTRY_HEADER_SIZE + E_WRITE.off.block), body + E_WRITE.off.block);
       buf.writeUInt32LE(img.readUInt32LE(b.off + ENTRY_HEADER_SIZE + E_WRITE.off.count), body + E_WRITE.off.count);
     });
-    const fsys = FileSystem.mount(MemoryRegion.fromImage(bad));
+    const region = MemoryRegion.fromImage(bad);
+    const fsys = FileSystem.mount(region);
     expect(fsys.mountReport.path).toBe('saved-state');
     for (const ino of [owner(a), owner(b)]) fsys.getattr(ino);
     fsys.setattr(owner(a), { size: 0 });
     expect(() => fsys.setattr(owner(b), { size: 0 })).toThrow(CorruptionError);
+    expect(fsys.getattr(owner(b)).size).toBe(0); // committed and applied; only the double free was refused
+    fsys.unmount();
+    expect(readSuperblock(region).state.errors).toBe(true);
+    const again = FileSystem.mount(MemoryRegion.fromImage(region.image()));
+    expect(again.mountReport.path).not.toBe('saved-state');
+    again.unmount();
+    const r = checkFileSystem(region, { repair: 'all' });
+    expect(r.problems.find((p) => p.code === 'errors-flag')?.fixed).toBe(true);
+    const after = checkFileSystem(region, { repair: 'none' });
+    expect(after.clean).toBe(true);
+    expect(readSuperblock(region).state.errors).toBe(false);
   });
 });
