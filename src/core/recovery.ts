@@ -198,14 +198,21 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
   for (const b of table.blocks) used.add(b, 1);
   for (const b of orphans.blocks) used.add(b, 1);
   const capacity = table.blocks.length * INODES_PER_TABLE_BLOCK;
+  // The tree walk checks every name against its inode's type: from this dense array (4 B per
+  // slot) rather than a Map probe and a read of each child's InodeInfo (memory-bound: at 1M files
+  // the walk took 0.7 s, 80x the 100k walk); directories are listed apart.
+  const typeOf = new Uint32Array(capacity + 1);
+  const dirs: InodeInfo[] = [];
   for (let ino = 1; ino <= capacity; ino++) {
     const state = table.readState(ino);
     if (!inodeStateValid(state)) { freeInos.push(ino); continue; }
     const info = loadInode(region, table, ino, state, f);
     inodes.set(ino, info);
+    typeOf[ino] = info.type;
+    if (info.dir) dirs.push(info);
     addInodeBlocks(used, info);
   }
-  linkTree(inodes, sb.rootIno);
+  linkTree(inodes, typeOf, dirs, sb.rootIno);
   return { table, orphans, inodes, used: used.extents(sb.blockCount), freeInos, freeInoRanges: toRanges(freeInos), journalRolledBack: false };
 }
 
@@ -233,24 +240,23 @@ function addInodeBlocks(used: UsedBlocks, info: InodeInfo): void {
 const nameWhere = (d: InodeInfo, key: string): string => `directory ${d.ino}, name ${JSON.stringify(key)}`;
 
 /** Set each directory's parent from the names that refer to it; check names point to live inodes. */
-function linkTree(inodes: Map<number, InodeInfo>, rootIno: number): void {
+function linkTree(inodes: Map<number, InodeInfo>, typeOf: Uint32Array, dirs: InodeInfo[], rootIno: number): void {
   const root = inodes.get(rootIno);
   if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${rootIno} is not a live directory`);
   // Parents come from the names here (a PARENT entry replayed into `parent` is overridden).
   const named = new Set<number>([rootIno]);
-  for (const d of inodes.values()) if (d.dir) d.parent = 0;
+  for (const d of dirs) d.parent = 0;
   root.parent = rootIno;
-  for (const d of inodes.values()) {
-    if (!d.dir) continue;
+  for (const d of dirs) {
     // Slots without their names (no Buffer per name); the name is made only for an error.
-    d.dir.forEachSlot((ino, type, key) => {
-      const child = inodes.get(ino);
-      if (!child) throw new CorruptionError(nameWhere(d, key), d.slotOff, `refers to free inode ${ino}`);
-      if (child.type !== type) throw new CorruptionError(nameWhere(d, key), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${child.type.toString(8)}`);
-      if (child.dir) {
+    d.dir!.forEachSlot((ino, type, key) => {
+      const childType = ino < typeOf.length ? typeOf[ino]! : 0; // 0: not a live inode
+      if (childType === 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `refers to free inode ${ino}`);
+      if (childType !== type) throw new CorruptionError(nameWhere(d, key), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${childType.toString(8)}`);
+      if (childType === S_IFDIR) {
         if (named.has(ino)) throw new CorruptionError(nameWhere(d, key), d.slotOff, `directory ${ino} has a second name`);
         named.add(ino);
-        child.parent = d.ino;
+        inodes.get(ino)!.parent = d.ino;
       }
     });
   }
