@@ -29,10 +29,10 @@ import { NO_XATTRS } from './inode-info';
  * Heap bytes charged per item: measured by test/cache/dram-cost.test.ts (Node 20, V8 heapUsed
  * after a forced GC, 20,000 of each) and rounded up. Measured: a file's InodeInfo with empty
  * indexes and its LRU entry 612 B; a directory name (short) 164 B; a file extent 132 B; an xattr
- * (small value, the inode's own Map) 343 B. The test fails if an estimate falls below its
+ * (small value, the inode's own Map) 343-401 B (it varies with the heap's layout). The test fails if an estimate falls below its
  * measurement or exceeds 2.5x it.
  */
-export const DRAM_COST = { inode: 700, extent: 160, dirName: 200, xattr: 400, logPage: 8 } as const;
+export const DRAM_COST = { inode: 700, extent: 160, dirName: 200, xattr: 480, logPage: 8 } as const;
 
 /** The estimate the cache charges for `n` (O(1): counts only, never a walk). */
 export function estimateBytes(n: InodeInfo): number {
