@@ -28,6 +28,18 @@ const why = missing();
 const loops = new Set<string>();
 const mounts = new Set<string>();
 
+/**
+ * `losetup -d` only marks a loop device for detach while something (udev's probe after mkfs or
+ * umount) still has it open; until it lets go, the loop holds `disk` open and the FUSE unmount
+ * is EBUSY. Detach, then wait (bounded) until no loop device is backed by `file`.
+ */
+async function detachLoop(loop: string, file: string): Promise<void> {
+  await sh(`losetup -d ${loop}`);
+  loops.delete(loop);
+  await sh('command -v udevadm >/dev/null && udevadm settle --timeout=10 || true');
+  for (let i = 0; i < 100 && (await sh(`losetup -j ${file} || true`)).trim() !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 afterAll(async () => {
   for (const m of mounts) await sh(`umount -l ${m} || true`);
   for (const l of loops) await sh(`losetup -d ${l} || true`);
@@ -79,8 +91,7 @@ describe.each([4096, 512])('sector mode through FUSE and a loop device, %i-byte 
     const before = await sh(LIST_SCRIPT, { cwd: ext });
     await sh(`umount ${ext}`);
     mounts.delete(ext);
-    await sh(`losetup -d ${loop}`);
-    loops.delete(loop);
+    await detachLoop(loop, disk);
     await t.stop();
 
     t = await mountImage(img);
@@ -96,8 +107,7 @@ describe.each([4096, 512])('sector mode through FUSE and a loop device, %i-byte 
     expect(before).toMatch(/links=2/);
     await sh(`umount ${ext}`);
     mounts.delete(ext);
-    await sh(`losetup -d ${loop}`);
-    loops.delete(loop);
+    await detachLoop(loop, path.join(t.mnt, 'disk'));
     await t.stop();
 
     const region = MemoryRegion.fromImage(await fs.promises.readFile(img));
