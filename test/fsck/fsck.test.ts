@@ -8,9 +8,8 @@
 // is checked directly too (no throw, report shape), including the crash-left orphan as a note.
 // A sector-mode image is checked by the BTT checker (a bit flip in its info block exits 4).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENTRY_HEADER_SIZE, ET, INODE, JOURNAL, SB } from '../../fs-layout';
 import { S_IFREG } from '../../src/core/api';
 import { main as mkfs } from '../../mkfs/main';
@@ -20,16 +19,9 @@ import { lockImage } from '../../src/pmem/image-lock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { main as fsck } from '../../tools/fsck/main';
 import { runInProcess, seededBytes } from '../cli/helpers';
-import { appendEntry, b, flipBit, inodeWhere, orphanImage, populatedImage } from './images';
+import { appendEntry, b, flipBit, imageFiles, inodeWhere, orphanImage, populatedImage } from './images';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-fsck-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(img: Buffer): string {
-  const p = path.join(dir, `img${n++}`);
-  fs.writeFileSync(p, img);
-  return p;
-}
+const { dir, file } = imageFiles('pmlogfs-fsck-');
 const { image, files } = populatedImage();
 
 describe('fsck.pmlogfs', () => {

@@ -2,6 +2,10 @@
 // files with data extents and inline writes, hard links, a long symlink, xattrs, an unlinked
 // file), deterministic (fixed clock and contents), and tiny corruption helpers (bit flips, a valid
 // log entry appended with the core's own encoder for logical corruptions).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll } from 'vitest';
 import { S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
@@ -12,6 +16,21 @@ import { readSuperblock } from '../../src/core/superblock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 
 export const b = (s: string) => Buffer.from(s);
+
+/** A temporary directory removed after the file's tests, and `file(img)` writing an image into it (for the CLI). */
+export function imageFiles(prefix: string): { dir: string; file: (img: Buffer) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  return {
+    dir,
+    file(img: Buffer): string {
+      const p = path.join(dir, `img${n++}`);
+      fs.writeFileSync(p, img);
+      return p;
+    },
+  };
+}
 const OWNER = { uid: 1000, gid: 100 };
 
 /** A populated image (cleanly unmounted) as a Buffer, and the inode numbers of a few files. */

@@ -7,9 +7,7 @@
 // dropped; a truncated image is left alone. Method: in-memory images from ./images and ../corruption/corpus, the library, and
 // the CLI in process on image files.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENTRY_HEADER_SIZE, ET, SB } from '../../fs-layout';
 import { checkFileSystem, repairSteps } from '../../src/fsck';
 import { readSuperblock } from '../../src/core/superblock';
@@ -18,17 +16,10 @@ import { main as fsck } from '../../tools/fsck/main';
 import { exitCode } from '../../tools/fsck/run';
 import { runInProcess } from '../cli/helpers';
 import { CORRUPTIONS, baseImage, logOf } from '../corruption/corpus';
-import { appendEntry, flipBit } from './images';
+import { appendEntry, flipBit, imageFiles } from './images';
 
 const base = baseImage();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmlogfs-repair-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(img: Buffer): string {
-  const p = path.join(dir, `img${n++}`);
-  fs.writeFileSync(p, img);
-  return p;
-}
+const { file } = imageFiles('pmlogfs-repair-');
 const clock = () => 1_800_000_000_000_000_000n;
 
 /** The last entry of inode `ino`'s log with a bit flipped: a corrupt tail (nothing after it). */
