@@ -26,13 +26,25 @@ afterAll(async () => {
   fs.rmSync(host, { recursive: true, force: true });
 });
 
-/** A tiny C program: renameat2(AT_FDCWD, from, AT_FDCWD, to, flags); prints "result errno". */
-let renameTool: Promise<string> | undefined;
-function renameat2Tool(): Promise<string> {
-  renameTool ??= (async () => {
-    const src = path.join(host, 'renameat2.c');
-    const bin = path.join(host, 'renameat2');
-    await fsp.writeFile(src, `#define _GNU_SOURCE
+/** Compile a tiny C program into `host` once per test file; resolves to its path. */
+const cTools = new Map<string, Promise<string>>();
+function cTool(name: string, source: string): Promise<string> {
+  let p = cTools.get(name);
+  if (!p) {
+    p = (async () => {
+      const src = path.join(host, `${name}.c`);
+      const bin = path.join(host, name);
+      await fsp.writeFile(src, source);
+      await sh(`cc -O1 -o ${bin} ${src}`);
+      return bin;
+    })();
+    cTools.set(name, p);
+  }
+  return p;
+}
+
+/** renameat2(AT_FDCWD, from, AT_FDCWD, to, flags); prints "result errno". */
+const renameat2Tool = () => cTool('renameat2', `#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,19 +56,9 @@ int main(int argc, char **argv) {
   return 0;
 }
 `);
-    await sh(`cc -O1 -o ${bin} ${src}`);
-    return bin;
-  })();
-  return renameTool;
-}
 
-/** A tiny C program: prints "data D hole H" for lseek(fd, off, SEEK_DATA / SEEK_HOLE). */
-let seekToolP: Promise<string> | undefined;
-function seekTool(): Promise<string> {
-  seekToolP ??= (async () => {
-    const src = path.join(host, 'seek.c');
-    const bin = path.join(host, 'seek');
-    await fsp.writeFile(src, `#define _GNU_SOURCE
+/** Prints "data D hole H" for lseek(fd, off, SEEK_DATA / SEEK_HOLE). */
+const seekTool = () => cTool('seek', `#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +72,6 @@ int main(int argc, char **argv) {
   return 0;
 }
 `);
-    await sh(`cc -O1 -o ${bin} ${src}`);
-    return bin;
-  })();
-  return seekToolP;
-}
 
 const targets: { name: string; make: () => Promise<Target> }[] = [
   { name: 'model (adapter in process)', make: () => mountModel() },
