@@ -28,7 +28,11 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[]): ParsedArgs {
+/**
+ * Parse `argv` against `specs`. A bad command line throws UsageError with exit status `usageExit`
+ * (1 by default, as mkfs(8) and mount(8); fsck(8) and the fuzzer use their own usage codes).
+ */
+export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], usageExit = 1): ParsedArgs {
   const byLong = new Map<string, OptionSpec>();
   const byShort = new Map<string, OptionSpec>();
   for (const s of specs) {
@@ -47,14 +51,14 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       const spec = byLong.get(name);
-      if (!spec) throw new UsageError(`unknown option '--${name}'`);
+      if (!spec) throw new UsageError(`unknown option '--${name}'`, usageExit);
       if (!spec.value) {
-        if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`);
+        if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`, usageExit);
         options[spec.name] = true;
       } else if (eq >= 0) {
         options[spec.name] = arg.slice(eq + 1);
       } else {
-        if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' needs a value`);
+        if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' needs a value`, usageExit);
         options[spec.name] = argv[++i]!;
       }
       continue;
@@ -63,14 +67,14 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
       for (let j = 1; j < arg.length; j++) {
         const ch = arg[j]!;
         const spec = byShort.get(ch);
-        if (!spec) throw new UsageError(`unknown option '-${ch}'`);
+        if (!spec) throw new UsageError(`unknown option '-${ch}'`, usageExit);
         if (!spec.value) {
           options[spec.name] = true;
           continue;
         }
         if (j + 1 < arg.length) options[spec.name] = arg.slice(j + 1);
         else if (i + 1 < argv.length) options[spec.name] = argv[++i]!;
-        else throw new UsageError(`option '-${ch}' needs a value`);
+        else throw new UsageError(`option '-${ch}' needs a value`, usageExit);
         break;
       }
       continue;

@@ -73,13 +73,7 @@ function usage(prog: string): string {
 
 export function main(argv: string[], prog = 'pmlogfs fsck'): Promise<number> {
   return runCli(prog, async () => {
-    let args;
-    try {
-      args = parseArgs(argv, OPTIONS);
-    } catch (e) {
-      if (e instanceof UsageError) throw new UsageError(e.message, EXIT.usage);
-      throw e;
-    }
+    const args = parseArgs(argv, OPTIONS, EXIT.usage);
     if (optFlag(args, 'help')) {
       process.stdout.write(usage(prog));
       return 0;

@@ -40,12 +40,7 @@ function num(args: ReturnType<typeof parseArgs>, name: string, dflt: number, min
 
 export function main(argv: string[], prog = 'npm run fuzz --'): Promise<number> {
   return runCli(prog, async () => {
-    let args;
-    try {
-      args = parseArgs(argv, OPTIONS);
-    } catch (e) {
-      throw e instanceof UsageError ? new UsageError(e.message, 2) : e;
-    }
+    const args = parseArgs(argv, OPTIONS, 2);
     if (optFlag(args, 'help')) {
       process.stdout.write(`usage: ${prog} [options]\n\nCorrupt seeded populated images and check that mount, fsck and info never crash or hang.\n\noptions:\n${formatOptionHelp(OPTIONS)}\n\nexit status: 0 no findings, 1 findings, 2 bad command line.\n`);
       return 0;
