@@ -235,6 +235,7 @@ export class FileSystem implements FileSystemApi {
     this.gc = new LogGc({
       region, allocator: this.allocator, reserveBlocks: this.ctx.reserveBlocks, dataStartBlock: read.sb.dataStartBlock, factories: this.factories,
       genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
+      beforeRewrite: () => {},
     }, opts.gc === false ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
@@ -923,6 +924,11 @@ export class FileSystem implements FileSystemApi {
   /** Compact inode `ino`'s log now (tests, benchmarks); null when there is nothing to gain. */
   compactLogOf(ino: Ino): CompactResult | null {
     return this.gc.tryCompact(this.get(ino));
+  }
+
+  /** Run fast GC over inode `ino`'s whole log now (tests, benchmarks): the pages it freed. */
+  fastGcLogOf(ino: Ino): number {
+    return this.gc.fastCollect(this.get(ino));
   }
 
   /** Log GC counters (src/core/gc/policy.ts). */

@@ -43,6 +43,8 @@ export interface CompactEnv {
   factories: IndexFactories;
   /** Generation of live inode `ino` (DENTRY entries carry their child's). */
   genOf(ino: number): number;
+  /** Called before every commit that rewrites a log's chain (compaction, fast GC): the superblock's feature bit. */
+  beforeRewrite(): void;
 }
 
 export interface CompactResult {
@@ -119,6 +121,7 @@ export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | nu
     throw e;
   }
   region.drain(); // the new pages are persistent before anything points to them
+  env.beforeRewrite();
   commitLogHead(region, info.slotOff, blocks[0] * BLOCK_SIZE); // THE COMMIT
   const old = info.logPages.slice(0, n - 1);
   info.logHead = blocks[0] * BLOCK_SIZE;
