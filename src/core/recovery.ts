@@ -90,26 +90,63 @@ function blockView(region: Region, off: number, len: number): Buffer {
 
 /** Replay `info`'s log from its head to its committed tail into `info`. */
 export function replayLog(region: Region, info: InodeInfo): void {
+  replaySome(region, info, startReplay(region, info), Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Where a replay stands, between pages: log GC replays a long log's immutable prefix a few pages
+ * per operation (src/core/gc/compact.ts), the scan in one go (`replayLog`).
+ */
+export interface ReplayCursor {
+  block: number;
+  base: number;
+  page: Buffer;
+  tail: { nextPage: number; pageSeq: number };
+  pos: number;
+  done: boolean;
+}
+
+/** Check `info`'s head and tail words and enter its first page (into `info.logPages`). */
+export function startReplay(region: Region, info: InodeInfo): ReplayCursor {
   const maxBlocks = Math.floor(region.sizeBytes / BLOCK_SIZE);
   const { logHead, logTail } = info;
-  let block = Math.floor(logHead / BLOCK_SIZE);
+  const block = Math.floor(logHead / BLOCK_SIZE);
   if (logHead % BLOCK_SIZE !== 0 || block <= 0 || block >= maxBlocks) throw new CorruptionError(logWhere(info), info.slotOff, `bad log head ${logHead}`);
   if (logTail % 8 !== 0 || logTail % BLOCK_SIZE === 0 || logTail % BLOCK_SIZE > LOG_PAGE_DATA_BYTES || logTail > region.sizeBytes) throw new CorruptionError(logWhere(info), info.slotOff, `bad log tail ${logTail}`);
-  /** The page holding the committed tail: no entry there may run past it. */
-  const tailBlock = Math.floor(logTail / BLOCK_SIZE);
-  let base = block * BLOCK_SIZE;
-  let page = blockView(region, base, BLOCK_SIZE);
+  const base = block * BLOCK_SIZE;
+  const page = blockView(region, base, BLOCK_SIZE);
   // The inode is its own owner identity ({ino, gen}): no object per log.
-  let tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), info, 0, block);
+  const tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), info, 0, block);
   if (typeof tail === 'string') throw new CorruptionError(`${logWhere(info)}, page 0`, base, tail);
   // A one-element literal, not a push onto []: a push reserves 17 slots, ~130 bytes per inode kept.
   if (info.logPages.length === 0) info.logPages = [block];
   else info.logPages.push(block);
-  let pos = 0;
+  return { block, base, page, tail, pos: 0, done: false };
+}
+
+/**
+ * Replay from `c` on, entering at most `maxPages` more pages; true once the committed tail is
+ * reached. The pages must not change between calls (GC replays only pages before the tail page).
+ */
+export function replaySome(region: Region, info: InodeInfo, c: ReplayCursor, maxPages: number): boolean {
+  if (c.done) return true;
+  const maxBlocks = Math.floor(region.sizeBytes / BLOCK_SIZE);
+  const { logTail } = info;
+  /** The page holding the committed tail: no entry there may run past it. */
+  const tailBlock = Math.floor(logTail / BLOCK_SIZE);
+  let { block, base, page, tail, pos } = c;
+  let entered = 0;
   for (;;) {
-    if (base + pos === logTail) return;
+    if (base + pos === logTail) {
+      c.done = true;
+      return true;
+    }
     const left = LOG_PAGE_DATA_BYTES - pos;
     if (left < ENTRY_HEADER_SIZE || page.readUInt16LE(pos + H_TYPE) === 0) {
+      if (entered >= maxPages) {
+        Object.assign(c, { block, base, page, tail, pos });
+        return false;
+      }
       const next = tail.nextPage;
       const nb = Math.floor(next / BLOCK_SIZE);
       if (next === 0 || next % BLOCK_SIZE !== 0 || nb >= maxBlocks || info.logPages.length >= maxBlocks) {
@@ -118,9 +155,11 @@ export function replayLog(region: Region, info: InodeInfo): void {
       block = nb;
       base = block * BLOCK_SIZE;
       page = blockView(region, base, BLOCK_SIZE);
-      tail = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), info, tail.pageSeq + 1, block); // seqs strictly increase
-      if (typeof tail === 'string') throw new CorruptionError(`${logWhere(info)}, page ${info.logPages.length}`, base, tail);
+      const t = checkPageTail(page.subarray(LOG_PAGE_DATA_BYTES), info, tail.pageSeq + 1, block); // seqs strictly increase
+      if (typeof t === 'string') throw new CorruptionError(`${logWhere(info)}, page ${info.logPages.length}`, base, t);
+      tail = t;
       info.logPages.push(block);
+      entered++;
       pos = 0;
       continue;
     }
