@@ -303,6 +303,7 @@ export class FileSystem implements FileSystemApi {
   /** Write the clean state; the image is consistent and clean afterwards. Open files are orphans for the next mount. */
   unmount(): void {
     this.checkMounted();
+    this.gc.abortAll(); // GC in progress gives back its unreferenced pages before the allocator state is saved
     const now = this.clock();
     this.lastSeq++;
     // The saved state first (persistent, unreferenced until the next record), then THE COMMIT.

@@ -11,7 +11,7 @@
  * - all blocks are taken before the first store, so ENOSPC changes nothing;
  * - page sequence numbers strictly increase along a chain (FORMAT.md "Logs"): a new page gets
  *   the seq of the page it is linked from + 1; log GC (src/core/gc/) numbers its compacted pages
- *   just below the tail page's seq (`writeDetachedPages`).
+ *   from the first replaced page's seq (`DetachedChain`).
  * The caller drains (`region.drain()`) before committing: `appendEntries` leaves its stores
  * flushed but not fenced, except for the page links it commits itself.
  */
@@ -132,39 +132,49 @@ export function pageSeqOf(region: Region, block: number): number {
 }
 
 /**
- * Write `entries` into the fresh pages `blocks` (exactly `pagesNeeded(0, lengths)` of them),
- * numbered `firstSeq`, `firstSeq + 1`, …, each linked to the next and the last to the region
- * offset `nextAfterLast` — links written into the page images, not committed: the pages are
- * unreachable until the caller commits a word that points to the first one. Stores are flushed,
- * not fenced (the caller drains, then commits). Log GC's compacted pages (src/core/gc/compact.ts).
+ * A chain of fresh log pages written entry by entry, unreachable until the caller commits a word
+ * that points to its first page: log GC's compacted pages (src/core/gc/compact.ts), written a few
+ * pages per operation. Pages are numbered `firstSeq`, `firstSeq + 1`, …; each page is stored once
+ * the next one's block is known (its `nextPage` link written into the image, not committed), the
+ * last by `finish`. Stores are flushed, not fenced (the caller drains, then commits).
  */
-export function writeDetachedPages(
-  region: Region, owner: Owner2, entries: readonly Buffer[], blocks: readonly number[], firstSeq: number, nextAfterLast: number,
-): void {
-  assert(blocks.length === pagesNeeded(0, entries.map((e) => e.length)) && blocks.length > 0, () => `${blocks.length} pages for ${entries.length} entries`);
-  let i = 0;
-  let page = Buffer.alloc(BLOCK_SIZE);
-  let pos = 0;
-  const emit = () => {
-    const tail = encodePageTail(owner, firstSeq + i, blocks[i]);
-    const next = i + 1 < blocks.length ? blocks[i + 1] * BLOCK_SIZE : nextAfterLast;
-    tail.writeBigUInt64LE(BigInt(next), LOG_PAGE_TAIL.off.nextPage); // outside the tail's CRC
-    tail.copy(page, LOG_PAGE_DATA_BYTES);
-    region.copyNoDrain(blocks[i] * BLOCK_SIZE, page);
-  };
-  for (const e of entries) {
+export class DetachedChain {
+  readonly pages: number[] = [];
+  private page = Buffer.alloc(BLOCK_SIZE);
+  private pos = 0;
+
+  /** `takeBlock` gives each page's block (it may throw ENOSPC: the caller gives back what was taken). */
+  constructor(private readonly region: Region, private readonly owner: Owner2, private readonly firstSeq: number,
+    private readonly takeBlock: () => number) {}
+
+  /** Append one encoded entry (a new page when it does not fit the rest of this one). */
+  add(e: Buffer): void {
     assert(e.length >= ENTRY_HEADER_SIZE && e.length % 8 === 0 && e.length <= LOG_PAGE_DATA_BYTES, () => `entry length ${e.length}`);
-    if (pos + e.length > LOG_PAGE_DATA_BYTES) {
-      emit(); // the rest of the page is zero: end-of-page
-      i++;
-      page = Buffer.alloc(BLOCK_SIZE);
-      pos = 0;
+    if (this.pages.length === 0) this.pages.push(this.takeBlock());
+    else if (this.pos + e.length > LOG_PAGE_DATA_BYTES) {
+      const next = this.takeBlock();
+      this.store(next * BLOCK_SIZE); // the rest of the page is zero: end-of-page
+      this.pages.push(next);
+      this.page = Buffer.alloc(BLOCK_SIZE);
+      this.pos = 0;
     }
-    e.copy(page, pos);
-    pos += e.length;
+    e.copy(this.page, this.pos);
+    this.pos += e.length;
   }
-  emit();
-  assert(i === blocks.length - 1, () => `filled ${i + 1} of ${blocks.length} pages`);
+
+  /** Store the last page, linked to the region offset `nextAfterLast`. */
+  finish(nextAfterLast: number): void {
+    assert(this.pages.length > 0, () => 'an empty detached chain');
+    this.store(nextAfterLast);
+  }
+
+  private store(next: number): void {
+    const i = this.pages.length - 1;
+    const tail = encodePageTail(this.owner, this.firstSeq + i, this.pages[i]);
+    tail.writeBigUInt64LE(BigInt(next), LOG_PAGE_TAIL.off.nextPage); // outside the tail's CRC
+    tail.copy(this.page, LOG_PAGE_DATA_BYTES);
+    this.region.copyNoDrain(this.pages[i] * BLOCK_SIZE, this.page);
+  }
 }
 
 /** COMMIT WORD: the `nextPage` link of log page `fromBlock` (FORMAT.md "Commit points"). */

@@ -1,23 +1,28 @@
 /**
- * Log GC, thorough: compact one inode's log (NOVA's thorough GC) with ONE 8-byte commit.
+ * Log GC, thorough: compact one inode's log (NOVA's thorough GC) with ONE 8-byte commit, a few
+ * pages of work per operation (`Compaction.step`), so no single operation pays for a whole log.
  *
- *   1. Replay the pages BEFORE the tail page into a scratch InodeInfo (recovery's own
- *      `replayLog`, stopped at the end of the last entry of the page before the tail page).
- *   2. Synthesize the minimal entries rebuilding that state (./synth.ts).
- *   3. Write them into freshly taken pages, numbered just below the tail page's pageSeq, the
- *      last one linked to the CURRENT tail page; fence.
+ *   1. Replay the pages BEFORE the tail page (as the log stood when the compaction began) into a
+ *      scratch InodeInfo (recovery's `replaySome`, stopped at the end of the last entry of the page
+ *      before the tail page). Those pages never change while the log is appended to: appends go to
+ *      the tail page and pages after it.
+ *   2. Synthesize the minimal entries rebuilding that state (./synth.ts, one entry at a time).
+ *   3. Write them into freshly taken pages (`DetachedChain`), numbered from the first replaced
+ *      page's seq, the last one linked to that tail page; fence.
  *   4. THE COMMIT: `commitLogHead` (the inode's logHead word) to the first new page.
  *   5. DRAM: logHead and logPages follow; the old pages are freed (only now).
- * The tail page and everything in it is kept, so the logTail word never moves and an operation
- * appending later needs to know nothing about GC. A crash before step 4 leaves the old chain
- * (the new pages are unreferenced, hence free at the next mount); after it, the new chain. Both
- * replay to the same state. FORMAT.md "Log garbage collection".
+ * Steps 1 and 3 run `budget` pages per call. Whatever the operations in between appended lies in
+ * the tail page and after, so the new chain + those pages replay to the inode's current state.
+ * The logTail word never moves, so an operation appending knows nothing about GC. A crash before
+ * step 4 leaves the old chain (the new pages are unreferenced, hence free at the next mount);
+ * after it, the new chain. Both replay to the same state. FORMAT.md "Log garbage collection".
  *
  * Layer: core/gc. PM through `Region`; the format from fs-layout/. Invariants: nothing live is
- * written before the commit; a compaction that would not shrink the log does nothing; blocks are
- * all taken before the first store (ENOSPC changes nothing); inline data (INLINE_WRITE) in the
- * replaced pages is re-logged or folded into fresh data blocks (./fold.ts), since those pages are
- * freed.
+ * written before the commit; a compaction that would not shrink the log is abandoned (its pages
+ * given back); an abandoned or failed one changes nothing (its blocks are given back, ENOSPC
+ * included); inline data (INLINE_WRITE) in the replaced pages is re-logged or folded into fresh
+ * data blocks (./fold.ts), since those pages are freed; a compaction whose inode's head or tail
+ * page changed under it (another compaction, fast GC, the inode freed) is abandoned by the caller.
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { ENTRY_HEADER, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';
@@ -26,11 +31,11 @@ import { assert } from '../assert';
 import { OpAllocations, type BlockAllocator } from '../block-source';
 import { CorruptionError } from '../errors';
 import type { InodeInfo } from '../inode-info';
-import { encodeEntry } from '../log-codec';
-import { commitLogHead, pagesNeeded, pageSeqOf, writeDetachedPages } from '../log-writer';
-import { type IndexFactories, newInodeInfo, replayLog } from '../recovery';
+import { encodeEntry, type LogEntry } from '../log-codec';
+import { commitLogHead, DetachedChain, pageSeqOf } from '../log-writer';
+import { type IndexFactories, newInodeInfo, replayLog, type ReplayCursor, replaySome, startReplay } from '../recovery';
 import { FREEING } from '../space-reserve';
-import { planFold } from './fold';
+import { type FoldPlan, planFold } from './fold';
 import { synthesize } from './synth';
 
 /** What a compaction needs from the file system. */
@@ -75,61 +80,129 @@ export function endOfEntries(region: Region, block: number): number {
   return pos;
 }
 
-/** The state of `info` as its log stands before the tail page (a fresh InodeInfo). */
-export function replayBeforeTailPage(env: CompactEnv, info: InodeInfo): InodeInfo {
-  const n = info.logPages.length;
-  assert(n >= 2, () => `inode ${info.ino}: no page before the tail page`);
-  const prev = info.logPages[n - 2];
-  const scratch = newInodeInfo(info.ino, info.gen, info.type, info.slotOff, env.factories);
-  scratch.logHead = info.logHead;
-  scratch.logTail = prev * BLOCK_SIZE + endOfEntries(env.region, prev);
-  replayLog(env.region, scratch);
-  assert(scratch.logPages.length === n - 1 && scratch.logPages.every((p, i) => p === info.logPages[i]),
-    () => `inode ${info.ino}: prefix replay walked pages ${scratch.logPages} but DRAM has ${info.logPages}`);
-  return scratch;
+/** What one `step` did: still running, finished (the result), or abandoned (nothing to gain: nothing changed). */
+export type StepOutcome = 'running' | CompactResult | null;
+
+/** One compaction of one log, in steps. */
+export class Compaction {
+  /** The log as it stood at the start: its head, the pages replaced, the tail page the new chain links to. */
+  private readonly head: number;
+  private readonly prefix: number[];
+  private readonly tailBlock: number;
+  private readonly scratch: InodeInfo;
+  private readonly cursor: ReplayCursor;
+  private readonly ops: OpAllocations;
+  private fold: FoldPlan | null = null;
+  private entries: Iterator<LogEntry> | null = null;
+  private chain: DetachedChain | null = null;
+  private bytesWritten = 0;
+  private finished = false;
+
+  private constructor(private readonly env: CompactEnv, readonly info: InodeInfo) {
+    const n = info.logPages.length;
+    this.head = info.logHead;
+    this.prefix = info.logPages.slice(0, n - 1);
+    this.tailBlock = info.logPages[n - 1];
+    assert(Math.floor((info.logTail - 1) / BLOCK_SIZE) === this.tailBlock, () => `inode ${info.ino}: tail ${info.logTail} not in the last page ${this.tailBlock}`);
+    const last = this.prefix[n - 2];
+    this.scratch = newInodeInfo(info.ino, info.gen, info.type, info.slotOff, env.factories);
+    this.scratch.logHead = info.logHead;
+    this.scratch.logTail = last * BLOCK_SIZE + endOfEntries(env.region, last);
+    this.cursor = startReplay(env.region, this.scratch);
+    this.ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
+  }
+
+  /** A compaction of `info`'s log, or null when it has no page before its tail page. */
+  static begin(env: CompactEnv, info: InodeInfo): Compaction | null {
+    return info.logPages.length < 2 ? null : new Compaction(env, info);
+  }
+
+  /** The pages this compaction would replace. */
+  get pagesBefore(): number {
+    return this.prefix.length;
+  }
+
+  /** Is the log still the one this compaction began on (same head, same tail page in place)? */
+  stillValid(): boolean {
+    return !this.finished && this.info.logHead === this.head && this.info.logPages[this.prefix.length] === this.tailBlock;
+  }
+
+  /**
+   * About `budget` pages of work (replayed or written). Throws FsError ENOSPC (or anything else)
+   * having given back what it took; the caller checks `stillValid()` before each step.
+   */
+  step(budget: number): StepOutcome {
+    assert(this.stillValid(), () => `inode ${this.info.ino}: compaction stepped on a changed log`);
+    try {
+      if (!this.cursor.done) {
+        if (!replaySome(this.env.region, this.scratch, this.cursor, budget)) return 'running';
+        assert(this.scratch.logPages.length === this.prefix.length && this.scratch.logPages.every((p, i) => p === this.prefix[i]),
+          () => `inode ${this.info.ino}: prefix replay walked pages ${this.scratch.logPages} but the log had ${this.prefix}`);
+        return 'running';
+      }
+      return this.write(budget);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+  }
+
+  /** Give back everything taken (nothing was committed). */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.ops.abort();
+  }
+
+  /** Synthesize and write up to `budget` pages; at the end, THE COMMIT. */
+  private write(budget: number): StepOutcome {
+    const { env, info, scratch } = this;
+    const owner = { ino: info.ino, gen: info.gen };
+    if (!this.chain) {
+      this.fold = planFold(env.region, scratch, this.ops); // inline bytes leave the pages being freed
+      this.entries = synthesize(scratch, env.genOf, this.fold.folded, this.fold.carried);
+      this.chain = new DetachedChain(env.region, owner, pageSeqOf(env.region, this.prefix[0]), () => this.ops.takeOne());
+    }
+    const chain = this.chain;
+    const stopAt = chain.pages.length + budget;
+    for (;;) {
+      if (chain.pages.length >= this.prefix.length) { this.abort(); return null; } // would not shrink the log
+      if (chain.pages.length >= stopAt) return 'running';
+      const next = this.entries!.next();
+      if (next.done) break;
+      const e = encodeEntry(owner, next.value);
+      chain.add(e);
+      this.bytesWritten += e.length;
+    }
+    if (chain.pages.length >= this.prefix.length) { this.abort(); return null; }
+    chain.finish(this.tailBlock * BLOCK_SIZE);
+    const fold = this.fold!;
+    fold.write();
+    env.region.drain(); // the new pages (and folded blocks) are persistent before anything points to them
+    env.beforeRewrite();
+    commitLogHead(env.region, info.slotOff, chain.pages[0] * BLOCK_SIZE); // THE COMMIT
+    this.finished = true;
+    info.logHead = chain.pages[0] * BLOCK_SIZE;
+    info.logPages = [...chain.pages, ...info.logPages.slice(this.prefix.length)];
+    const carried = fold.carried.length;
+    if (fold.folded.size > 0 || carried > 0) refoldDram(env, info, fold.folded, this.ops); // the overlay now lies in the new pages
+    for (const p of this.prefix) if (p >= env.dataStartBlock) this.ops.releaseAfterCommit(p, 1); // else lost: mkfs's, outside the allocator
+    this.ops.committed(); // the old pages (and data blocks a fold made unreachable) are free only now
+    return {
+      pagesFreed: this.prefix.length, pagesWritten: chain.pages.length, bytesWritten: this.bytesWritten,
+      blocksFolded: fold.folded.size, piecesCarried: carried,
+    };
+  }
 }
 
-/** Compact `info`'s log; null when there is nothing to gain. Throws FsError ENOSPC having changed nothing. */
+/** Compact `info`'s log in one go; null when there is nothing to gain. Throws FsError ENOSPC having changed nothing. */
 export function compactLog(env: CompactEnv, info: InodeInfo): CompactResult | null {
-  const n = info.logPages.length;
-  if (n < 2) return null;
-  const { region } = env;
-  const tailBlock = info.logPages[n - 1];
-  assert(Math.floor((info.logTail - 1) / BLOCK_SIZE) === tailBlock, () => `inode ${info.ino}: tail ${info.logTail} not in the last page ${tailBlock}`);
-  const scratch = replayBeforeTailPage(env, info);
-  const ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
-  let blocks: number[];
-  let folded: Map<number, number>;
-  let carried = 0;
-  let bytesWritten = 0;
-  try {
-    const fold = planFold(region, scratch, ops); // inline bytes leave the pages being freed
-    folded = fold.folded;
-    const owner = { ino: info.ino, gen: info.gen };
-    carried = fold.carried.length;
-    const entries = synthesize(scratch, env.genOf, folded, fold.carried).map((e) => encodeEntry(owner, e));
-    const k = pagesNeeded(0, entries.map((e) => e.length));
-    if (k >= n - 1) { ops.abort(); return null; }
-    const tailSeq = pageSeqOf(region, tailBlock);
-    assert(tailSeq >= k, () => `inode ${info.ino}: tail page seq ${tailSeq} leaves no room below it for ${k} pages`);
-    blocks = ops.take(k).flatMap((x) => Array.from({ length: x.count }, (_, i) => x.start + i));
-    fold.write();
-    writeDetachedPages(region, owner, entries, blocks, tailSeq - k, tailBlock * BLOCK_SIZE);
-    for (const e of entries) bytesWritten += e.length;
-  } catch (e) {
-    ops.abort();
-    throw e;
+  const c = Compaction.begin(env, info);
+  if (!c) return null;
+  for (;;) {
+    const r = c.step(Number.POSITIVE_INFINITY);
+    if (r !== 'running') return r;
   }
-  region.drain(); // the new pages are persistent before anything points to them
-  env.beforeRewrite();
-  commitLogHead(region, info.slotOff, blocks[0] * BLOCK_SIZE); // THE COMMIT
-  const old = info.logPages.slice(0, n - 1);
-  info.logHead = blocks[0] * BLOCK_SIZE;
-  info.logPages = [...blocks, tailBlock];
-  if (folded.size > 0 || carried > 0) refoldDram(env, info, folded, ops); // the overlay now lies in the new pages
-  for (const p of old) if (p >= env.dataStartBlock) ops.releaseAfterCommit(p, 1); // else lost: mkfs's, outside the allocator
-  ops.committed(); // the old pages (and data blocks a fold made unreachable) are free only now
-  return { pagesFreed: old.length, pagesWritten: blocks.length, bytesWritten, blocksFolded: folded.size, piecesCarried: carried };
 }
 
 /** Mapped data blocks of a block map. */

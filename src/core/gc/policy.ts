@@ -1,28 +1,33 @@
 /**
- * Log GC policy: when to compact which log, with bounded work per operation (issue 7).
+ * Log GC policy: when to collect which log, with bounded work per operation (issue 7).
  *
  * After every commit (Op's hook), each changed, still-live inode whose log has reached its
- * threshold (≥ `minPages` pages, and at least twice the length it had right after its last
- * compaction or skipped attempt) is looked at: when its estimated live entries fill less than
- * half of the pages before the tail page, it is compacted (./compact.ts); either way its
- * threshold becomes twice its (new) length. A compaction costs time proportional to the log, and
- * the log must double before the next one, so GC work is amortized O(1) per appended entry (a
- * growing array's argument). One compaction's pause is proportional to that one log (measured
- * ~7,700 pages/s, replay of the old pages being most of it): small for files, but a directory
- * with 100,000 live names (~2,400 pages) pauses the operation that triggers it for a fraction of
- * a second. A log stays within max(minPages, 2 × (2E/4032 + 1)) pages, E = the live estimate.
- * On ENOSPC, `reclaim` compacts the longest logs in memory once (FileSystem.run retries then).
- * Fast GC (unlinking all-dead pages without copying) is not done: it would need per-page live
- * counts in DRAM; compaction already drops dead pages, at a cost bounded as above.
+ * threshold (≥ `minPages` pages, and at least twice the length it had after its last collection
+ * or skipped attempt) gets a task: a file log first a FAST pass (./fast.ts: unlink the pages whose
+ * entries are all dead, nothing copied), then — for any log — when its estimated live entries
+ * fill less than half of the pages before the tail page, a COMPACTION (./compact.ts). Tasks run
+ * `stepPages` pages of work per commit (replayed, examined or written), oldest task first, so no
+ * operation pays for a whole log: the pause an operation sees is bounded by `stepPages`, not by
+ * the log (a 20,000-name directory's ~1,200-page compaction used to stop one operation for
+ * 0.5–0.85 s). When a collection ends, the log's threshold becomes twice its new length: a
+ * collection costs time proportional to the log, and the log must double before the next one, so
+ * GC work is amortized O(1) per appended entry (a growing array's argument). A log stays within
+ * about max(minPages, 2 × (2E/4032 + 1)) pages, E = the live estimate, plus what is appended while
+ * its compaction runs (a compaction of L pages takes L/stepPages commits; an operation appends
+ * far less than a page).
+ * A task is dropped (its blocks given back, nothing committed) when its inode is freed or evicted
+ * from the inode cache, or its log is rewritten by something else; at unmount (`abortAll`); and on
+ * ENOSPC, where `reclaim` collects the longest logs in memory at once (FileSystem.run retries).
  *
- * Layer: core/gc. DRAM policy; PM only through ./compact.ts. Thresholds live in a WeakMap keyed
- * by InodeInfo, so an inode evicted from the inode cache starts again from `minPages`.
+ * Layer: core/gc. DRAM policy; PM only through ./compact.ts and ./fast.ts. Thresholds live in a
+ * WeakMap keyed by InodeInfo: an inode evicted from the inode cache starts again from `minPages`,
+ * which costs one O(1) estimate (and a collection only if the log is then worth collecting).
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { E_DENTRY, E_INLINE, E_SETATTR, E_SYMLINK, E_WRITE, E_XATTR_SET, LOG_PAGE_DATA_BYTES, entryLength } from '../../../fs-layout/log';
 import { FsError } from '../errors';
 import type { InodeInfo } from '../inode-info';
-import { type CompactEnv, compactLog, type CompactResult } from './compact';
+import { type CompactEnv, Compaction, compactLog, type CompactResult } from './compact';
 import { fastGcStep } from './fast';
 import { FOLD_MIN_PIECES } from './fold';
 
@@ -31,9 +36,14 @@ export interface GcOptions {
   enabled: boolean;
   /** Logs shorter than this many pages are never looked at (default 8 = 32 KiB of log). */
   minPages: number;
+  /** Pages of GC work (replayed, examined, written) per commit (default 16); Infinity = each collection at once. */
+  stepPages: number;
 }
 
-export const DEFAULT_GC: GcOptions = { enabled: true, minPages: 8 };
+export const DEFAULT_GC: GcOptions = { enabled: true, minPages: 8, stepPages: 16 };
+
+/** Collections in progress at most (each holds a scratch copy of one inode's state). */
+const MAX_TASKS = 4;
 
 /** Pages below which ENOSPC reclaim does not bother, and how many logs it compacts at most. */
 const RECLAIM_MIN_PAGES = 3;
@@ -53,9 +63,17 @@ export interface GcStats {
   /** ENOSPC reclaims run, and the pages they freed. */
   reclaims: number;
   reclaimedPages: number;
-  /** Log pages unlinked by fast GC (all entries dead, nothing copied). */
+  /** Log pages unlinked by fast GC (all entries dead, nothing copied), and fast passes finished. */
   fastFreed: number;
+  fastPasses: number;
+  /** Compactions dropped before their commit (inode freed or evicted, log rewritten, ENOSPC, unmount). */
+  dropped: number;
+  /** Collections in progress now. */
+  pending: number;
 }
+
+/** A collection in progress: a fast pass over a file log (at page index `next`), or a compaction. */
+type Task = { kind: 'fast'; n: InodeInfo; next: number } | { kind: 'compact'; n: InodeInfo; c: Compaction };
 
 export interface GcEnv extends CompactEnv {
   /** Is this InodeInfo still the live inode (not freed by the operation that just committed)? */
@@ -83,33 +101,102 @@ export function estimateLiveBytes(n: InodeInfo): number {
 export class LogGc {
   readonly opts: GcOptions;
   private readonly next = new WeakMap<InodeInfo, number>();
-  private readonly counters: GcStats = { compactions: 0, skipped: 0, pagesFreed: 0, pagesWritten: 0, bytesCompacted: 0, bytesWritten: 0, reclaims: 0, reclaimedPages: 0, fastFreed: 0 };
+  private readonly tasks: Task[] = [];
+  private readonly counters: GcStats = { compactions: 0, skipped: 0, pagesFreed: 0, pagesWritten: 0, bytesCompacted: 0, bytesWritten: 0, reclaims: 0, reclaimedPages: 0, fastFreed: 0, fastPasses: 0, dropped: 0, pending: 0 };
 
   constructor(private readonly env: GcEnv, opts: Partial<GcOptions> = {}) {
     this.opts = { ...DEFAULT_GC, ...opts };
   }
 
-  /** Op's hook, after a commit: look at each changed inode whose log reached its threshold. */
+  /** Op's hook, after a commit: `stepPages` of pending work, then new tasks for the changed inodes at their threshold. */
   afterCommit(changed: readonly InodeInfo[]): void {
     if (!this.opts.enabled) return;
+    this.advance(this.opts.stepPages);
     for (const n of changed) {
-      const pages = n.logPages.length;
-      if (pages < Math.max(this.opts.minPages, this.next.get(n) ?? 0) || !this.env.isLive(n)) continue;
-      const before = (pages - 1) * LOG_PAGE_DATA_BYTES;
-      const r = 2 * estimateLiveBytes(n) < before ? this.tryCompact(n) : null;
-      if (!r) this.counters.skipped++;
-      this.next.set(n, 2 * n.logPages.length);
+      if (this.tasks.length >= MAX_TASKS) break;
+      if (n.logPages.length < Math.max(this.opts.minPages, this.next.get(n) ?? 0) || !this.env.isLive(n) || this.taskOf(n)) continue;
+      if (n.extents) this.tasks.push({ kind: 'fast', n, next: 0 });
+      else this.considerCompaction(n);
     }
   }
 
-  /** ENOSPC: compact the longest logs among `candidates` once; returns the pages freed (net). */
+  /** About `budget` pages of pending work; a finished or dropped task hands what is left to the next. */
+  private advance(budget: number): void {
+    while (budget > 0 && this.tasks.length > 0) {
+      const t = this.tasks[0];
+      if (!this.env.isLive(t.n) || (t.kind === 'compact' && !t.c.stillValid())) {
+        this.drop(t);
+        continue;
+      }
+      if (t.kind === 'fast') {
+        const r = fastGcStep(this.env, t.n, t.next, budget);
+        budget -= Math.max(1, r.examined);
+        this.counters.fastFreed += r.freed;
+        t.next = r.next;
+        if (r.examined > 0 && t.next < t.n.logPages.length - 1) continue;
+        this.tasks.shift();
+        this.counters.fastPasses++;
+        this.considerCompaction(t.n, true);
+        continue;
+      }
+      let r: ReturnType<Compaction['step']>;
+      try {
+        r = t.c.step(budget);
+      } catch (e) {
+        if (!(e instanceof FsError && e.code === 'ENOSPC')) throw e;
+        r = null; // no room for the new pages now: keep the log (the compaction gave back what it took)
+      }
+      budget = 0;
+      if (r === 'running') return;
+      this.tasks.shift();
+      if (r) this.count(r);
+      else this.counters.skipped++;
+      this.next.set(t.n, 2 * t.n.logPages.length);
+    }
+  }
+
+  /** Start compacting `n` when its live entries fill less than half of the pages before its tail page; else skip it until it doubles. */
+  private considerCompaction(n: InodeInfo, front = false): void {
+    const before = (n.logPages.length - 1) * LOG_PAGE_DATA_BYTES;
+    const c = 2 * estimateLiveBytes(n) < before ? Compaction.begin(this.env, n) : null;
+    if (!c) {
+      this.counters.skipped++;
+      this.next.set(n, 2 * n.logPages.length);
+      return;
+    }
+    const t: Task = { kind: 'compact', n, c };
+    if (front) this.tasks.unshift(t);
+    else this.tasks.push(t);
+    this.next.set(n, 2 * n.logPages.length); // not looked at again while the task runs
+  }
+
+  private taskOf(n: InodeInfo): Task | undefined {
+    return this.tasks.find((t) => t.n === n);
+  }
+
+  private drop(t: Task): void {
+    if (t.kind === 'compact') {
+      t.c.abort();
+      this.counters.dropped++;
+    }
+    this.tasks.splice(this.tasks.indexOf(t), 1);
+  }
+
+  /** Drop every task in progress, giving back what they took (unmount, ENOSPC, a forced compaction). */
+  abortAll(): void {
+    while (this.tasks.length > 0) this.drop(this.tasks[0]);
+  }
+
+  /** ENOSPC: collect the longest logs among `candidates` at once; returns the pages freed (net). */
   reclaim(candidates: Iterable<InodeInfo>): number {
     if (!this.opts.enabled) return 0;
+    this.abortAll(); // their pages come back, and nothing half-done holds blocks
     this.counters.reclaims++;
     const longest = [...candidates].filter((n) => n.logPages.length >= RECLAIM_MIN_PAGES && this.env.isLive(n))
       .sort((a, b) => b.logPages.length - a.logPages.length).slice(0, RECLAIM_MAX_LOGS);
     let freed = 0;
     for (const n of longest) {
+      if (n.extents) freed += this.fastCollect(n); // frees pages without taking any
       const r = this.tryCompact(n);
       if (r) freed += r.pagesFreed - r.pagesWritten;
       this.next.set(n, 2 * n.logPages.length);
@@ -120,13 +207,17 @@ export class LogGc {
 
   /** Fast GC over `n`'s whole log now (tests, tools): the pages freed. */
   fastCollect(n: InodeInfo): number {
+    const t = this.taskOf(n);
+    if (t) this.drop(t);
     const r = fastGcStep(this.env, n, 0, Number.MAX_SAFE_INTEGER);
     this.counters.fastFreed += r.freed;
     return r.freed;
   }
 
-  /** Compact `n` now (tests, tools); null when nothing to gain or no room. */
+  /** Compact `n` now, in one go (tests, tools, ENOSPC); null when nothing to gain or no room. */
   tryCompact(n: InodeInfo): CompactResult | null {
+    const t = this.taskOf(n);
+    if (t) this.drop(t);
     let r: CompactResult | null;
     try {
       r = compactLog(this.env, n);
@@ -134,18 +225,20 @@ export class LogGc {
       if (e instanceof FsError && e.code === 'ENOSPC') return null; // no room for the new pages: keep the log
       throw e;
     }
-    if (r) {
-      const c = this.counters;
-      c.compactions++;
-      c.pagesFreed += r.pagesFreed;
-      c.pagesWritten += r.pagesWritten;
-      c.bytesCompacted += r.pagesFreed * BLOCK_SIZE;
-      c.bytesWritten += r.bytesWritten;
-    }
+    if (r) this.count(r);
     return r;
   }
 
+  private count(r: CompactResult): void {
+    const c = this.counters;
+    c.compactions++;
+    c.pagesFreed += r.pagesFreed;
+    c.pagesWritten += r.pagesWritten;
+    c.bytesCompacted += r.pagesFreed * BLOCK_SIZE;
+    c.bytesWritten += r.bytesWritten;
+  }
+
   stats(): GcStats {
-    return { ...this.counters };
+    return { ...this.counters, pending: this.tasks.length };
   }
 }
