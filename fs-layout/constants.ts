@@ -24,7 +24,15 @@ export const FEATURE_RO_COMPAT_SUPPORTED = 0;
 export const FEATURE_INCOMPAT_INLINE_DATA = 0x1;
 /** Reserved, never set: block-valued xattrs are part of version 1 (XATTR_SET's VALUE_IN_BLOCKS). */
 export const FEATURE_INCOMPAT_XATTR_BLOCKS = 0x2;
-export const FEATURE_INCOMPAT_SUPPORTED = FEATURE_INCOMPAT_INLINE_DATA;
+/**
+ * LOG_GC: logs may have been rewritten by log GC — compacted chains (page sequences with gaps, not
+ * equal to a page's position), SETATTR PARENT / COOKIE entries. The first build of version 1 reads
+ * none of these, so the bit keeps it away. Set by mkfs; on an older image, set in both superblock
+ * copies before the first such rewrite commits (src/core/log-gc-feature.ts). FORMAT.md "Format
+ * version and features".
+ */
+export const FEATURE_INCOMPAT_LOG_GC = 0x4;
+export const FEATURE_INCOMPAT_SUPPORTED = FEATURE_INCOMPAT_INLINE_DATA | FEATURE_INCOMPAT_LOG_GC;
 
 /** superblock.mode */
 export const MODE_FS = 1;

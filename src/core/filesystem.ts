@@ -50,6 +50,7 @@ import { InodeCache, type InodeCacheStats } from './inode-cache';
 import type { CompactResult } from './gc/compact';
 import { type GcOptions, type GcStats, LogGc } from './gc/policy';
 import { Journal } from './journal';
+import { ensureLogGcFeature } from './log-gc-feature';
 import { Op, type OpContext } from './op';
 import { OrphanList } from './orphans';
 import { type IndexFactories, loadInode, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
@@ -235,7 +236,7 @@ export class FileSystem implements FileSystemApi {
     this.gc = new LogGc({
       region, allocator: this.allocator, reserveBlocks: this.ctx.reserveBlocks, dataStartBlock: read.sb.dataStartBlock, factories: this.factories,
       genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
-      beforeRewrite: () => {},
+      beforeRewrite: () => ensureLogGcFeature(region, read.sb),
     }, opts.gc === false ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
@@ -641,6 +642,7 @@ export class FileSystem implements FileSystemApi {
       if (!on.dir && nn.dir) err('EISDIR', 'non-directory over a directory');
       if (nn.dir && nn.dir.size > 0) err('ENOTEMPTY', 'target directory not empty');
     }
+    if (on.dir && od !== nd) ensureLogGcFeature(this.region, this.sb); // SETATTR PARENT below
     this.run((op) => {
       let ndLinks = nd.nlink;
       if (nn) {
@@ -663,6 +665,7 @@ export class FileSystem implements FileSystemApi {
 
   private exchange(od: InodeInfo, name: Buffer, oe: { ino: number; type: number; cookie: number }, on: InodeInfo,
     nd: InodeInfo, newName: Buffer, ne: { ino: number; type: number; cookie: number }, nn: InodeInfo): void {
+    if (od !== nd && (on.dir || nn.dir)) ensureLogGcFeature(this.region, this.sb); // SETATTR PARENT below
     this.run((op) => {
       const t = op.now;
       op.add(od, { type: ET.DENTRY_REMOVE, childIno: on.ino, childGen: on.gen, childType: on.type, cookie: oe.cookie, timeNs: t, name: Buffer.from(name) });
