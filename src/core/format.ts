@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  FEATURE_INCOMPAT_INLINE_DATA, BLOCK_SIZE, ET, FORMAT_VERSION, FS_DATA_START_BLOCK, FS_INODE_TABLE_BLOCK, FS_JOURNAL_BLOCK,
+  FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_LOG_GC, BLOCK_SIZE, ET, FORMAT_VERSION, FS_DATA_START_BLOCK, FS_INODE_TABLE_BLOCK, FS_JOURNAL_BLOCK,
   FS_MIN_REGION_BYTES, FS_ORPHAN_BLOCK, FS_ROOT_LOG_BLOCK, INODE_SIZE, INODES_PER_TABLE_BLOCK, ITB_HEADER_SIZE,
   LOG_PAGE_DATA_BYTES, ROOT_INO, SA, SB, SB_STATE_SLOT_OFFSETS, SECTOR_MIN_REGION_BYTES, inodeState,
 } from '../../fs-layout';
@@ -107,7 +107,7 @@ export function superblockFor(layout: Layout, opts: FormatOptions): SuperblockIn
   if (Buffer.byteLength(label, 'utf8') > SB.len.label - 1) throw new FsError('EINVAL', `label longer than ${SB.len.label - 1} bytes`);
   if (label.includes('\0')) throw new FsError('EINVAL', 'label contains a NUL byte');
   return {
-    version: FORMAT_VERSION, featureCompat: 0, featureRoCompat: 0, featureIncompat: layout.mode === 'fs' ? FEATURE_INCOMPAT_INLINE_DATA : 0,
+    version: FORMAT_VERSION, featureCompat: 0, featureRoCompat: 0, featureIncompat: layout.mode === 'fs' ? FEATURE_INCOMPAT_INLINE_DATA | FEATURE_INCOMPAT_LOG_GC : 0,
     blockSize: BLOCK_SIZE, regionBytes: layout.regionBytes, blockCount: layout.blockCount,
     uuid: parseUuid(opts.uuid), label, mkfsTimeNs: opts.nowNs ?? nowNs(),
     mode: layout.mode, replicaBlock: layout.replicaBlock, journalBlock: layout.journalBlock,
