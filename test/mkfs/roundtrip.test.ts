@@ -43,7 +43,7 @@ describe('mkfs → info round trip', () => {
     expect(info).toMatchObject({
       superblockSource: 'primary', primaryProblem: null, replicaProblem: null, version: 1, mode: 'fs',
       uuid: UUID, label: 'données', blockSize: 4096, blockCount: 2048, regionBytes: 8 * MiB,
-      features: { compat: [], roCompat: [], incompat: ['inline_data'] },
+      features: { compat: [], roCompat: [], incompat: ['inline_data', 'log_gc'] },
       state: { clean: true, errors: false, mountCount: 0, lastMount: 'never' },
       fs: { rootIno: 1, inodesPerTableBlock: made.inodesPerTableBlock, allocatableBlocks: made.freeBlocks },
       sector: null, warnings: [],

@@ -8,7 +8,7 @@
  * Layer: fronts (tools/info). Reads PM only through a read-only `Region`.
  */
 import {
-  BLOCK_SIZE, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_XATTR_BLOCKS,
+  BLOCK_SIZE, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_LOG_GC, FEATURE_INCOMPAT_XATTR_BLOCKS,
 } from '../../fs-layout/constants';
 import { BTT_INFO_FLAG_ERROR } from '../../fs-layout/btt';
 import { describeBtt } from '../../src/btt/describe';
@@ -88,6 +88,7 @@ export interface SectorInfo {
 const INCOMPAT_NAMES: Array<[number, string]> = [
   [FEATURE_INCOMPAT_INLINE_DATA, 'inline_data'],
   [FEATURE_INCOMPAT_XATTR_BLOCKS, 'xattr_blocks'],
+  [FEATURE_INCOMPAT_LOG_GC, 'log_gc'],
 ];
 
 function featureNames(bits: number, known: Array<[number, string]>): string[] {
