@@ -32,8 +32,8 @@ export interface MountSettings {
   dramCacheBytes: number | undefined;
   /** The core's inline small-write path (`inline=on|off`; undefined = the core's default, on). */
   inline: boolean | undefined;
-  /** The core's log GC (`gc=on|off|N`, N = minPages; undefined = the core's default). */
-  gc: { minPages?: number } | false | undefined;
+  /** The core's log GC (`gc=on|off|N`, N = minPages; `gc_step=N|all`, pages of GC work per operation; undefined = the core's default). */
+  gc: { minPages?: number; stepPages?: number } | false | undefined;
 }
 
 export class MountOptionError extends Error {
@@ -118,10 +118,21 @@ function apply(s: MountSettings, key: string, val: string | undefined, opt: stri
     case 'gc': {
       // on (the core's default thresholds), off, or N: compact logs of at least N pages (2..1000000)
       const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
-      if (val === 'on') s.gc = {};
+      const step = s.gc ? { stepPages: s.gc.stepPages } : {};
+      if (val === 'on') s.gc = s.gc || {};
       else if (val === 'off') s.gc = false;
-      else if (n >= 2 && n <= 1_000_000) s.gc = { minPages: n };
+      else if (n >= 2 && n <= 1_000_000) s.gc = s.gc ? { ...step, minPages: n } : { minPages: n };
       else throw new MountOptionError(`mount option 'gc' needs on, off or a page count 2..1000000, got '${opt}'`);
+      return;
+    }
+    case 'gc_step': {
+      // pages of GC work (replayed, examined, written) per operation, 1..1000000, or all (each collection at once)
+      const n = val !== undefined && /^\d+$/.test(val) ? Number(val) : NaN;
+      let stepPages: number;
+      if (val === 'all') stepPages = Number.POSITIVE_INFINITY;
+      else if (n >= 1 && n <= 1_000_000) stepPages = n;
+      else throw new MountOptionError(`mount option 'gc_step' needs a page count 1..1000000 or all, got '${opt}'`);
+      if (s.gc !== false) s.gc = { ...(s.gc ?? {}), stepPages };
       return;
     }
     case 'log':

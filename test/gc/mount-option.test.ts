@@ -11,6 +11,13 @@ describe('mount option gc', () => {
     expect(parseMountOptions(['gc=on']).gc).toEqual({});
     expect(parseMountOptions(['gc=off']).gc).toBe(false);
     expect(parseMountOptions(['gc=2']).gc).toEqual({ minPages: 2 });
+    expect(parseMountOptions(['gc=2', 'gc_step=4']).gc).toEqual({ minPages: 2, stepPages: 4 });
+    expect(parseMountOptions(['gc_step=4', 'gc=2']).gc).toEqual({ minPages: 2, stepPages: 4 });
+    expect(parseMountOptions(['gc_step=all']).gc).toEqual({ stepPages: Number.POSITIVE_INFINITY });
+    expect(parseMountOptions(['gc=off', 'gc_step=4']).gc).toBe(false);
+    for (const bad of ['gc_step', 'gc_step=0', 'gc_step=x', 'gc_step=2000000']) {
+      expect(() => parseMountOptions([bad]), bad).toThrow(/mount option 'gc_step'/);
+    }
     for (const bad of ['gc', 'gc=1', 'gc=yes', 'gc=-3', 'gc=2000000']) {
       expect(() => parseMountOptions([bad]), bad).toThrow(MountOptionError);
       expect(() => parseMountOptions([bad]), bad).toThrow(/mount option 'gc'/);

@@ -38,6 +38,7 @@ options:
        dram_cache=SIZE       DRAM budget of the inode cache, e.g. 64M, 2G, unlimited (default 256M)
        inline=on|off         small writes inline in the log (default on, when the image has it)
        gc=on|off|N           log garbage collection; N: compact logs from N pages (default 8)
+       gc_step=N|all         pages of GC work per operation (default 16: bounds the pause)
        nosuid,nodev,noexec,noatime,...  passed to the kernel
   -h, --help           show this help
 `;
