@@ -5,8 +5,11 @@
 // half is compacted right after the operation that grew it) and the core in strict mode (each
 // changed log replayed after each commit — and after each compaction — and compared with DRAM).
 // Runs: 12,000 ops on a 64 MiB region; 3,000 ops on a ShadowRegion where every call must leave
-// nothing in flight (compactions included) with crash remounts from media; 6,000 ops on a 4 MiB
-// region where ENOSPC triggers GC reclaim and a refused call must still change nothing. Larger
+// nothing in flight (compactions included) with crash remounts from media; 6,000 ops on a 2 MiB
+// region where ENOSPC triggers GC reclaim and a refused call must still change nothing; and the
+// ShadowRegion and small-region runs again with gc stepPages 1 (every collection spread over many
+// operations, other inodes' operations interleaved with it; the test counts the operations that
+// returned with a collection half done, so it fails if none was). Larger
 // runs: PMLOGFS_GC_MODEL_OPS; seed PMLOGFS_MODEL_SEED (default 1).
 import { describe, expect, it } from 'vitest';
 import { CORE_LIMITS, FileSystem, type MountOptions } from '../../src/core/filesystem';
@@ -19,12 +22,14 @@ const SEED = Number(process.env.PMLOGFS_MODEL_SEED ?? 1);
 const OPS = Number(process.env.PMLOGFS_GC_MODEL_OPS ?? 12_000);
 const T0 = 1_700_000_000_000_000_000n;
 const GC = { minPages: 2 };
+/** Small enough that the model workload runs out of space (seed 1: ~70 ENOSPC in 6,000 ops). */
+const SMALL = 2 << 20;
 
-function setup<R extends MemoryRegion | ShadowRegion>(region: R, atime: 'relatime' | 'noatime') {
+function setup<R extends MemoryRegion | ShadowRegion>(region: R, atime: 'relatime' | 'noatime', gc: MountOptions['gc'] = GC) {
   let t = T0;
   const clock = () => t;
   formatRegion(region, { label: 'gc-model', uuid: Buffer.alloc(16, 0x47), nowNs: T0 });
-  const opts: MountOptions = { clock, atime, strict: true, gc: GC };
+  const opts: MountOptions = { clock, atime, strict: true, gc };
   const core = { region, fs: FileSystem.mount(region, opts) };
   const model = new ModelFs({
     clock, atime, maxFileSize: CORE_LIMITS.maxFileSize, symlinkMax: CORE_LIMITS.symlinkMax,
@@ -69,13 +74,50 @@ describe('model test with log GC at every 2 pages', () => {
     expect(d.run().ops).toBe(Math.round(OPS / 4));
   }, timeout(OPS / 4));
 
-  it(`${Math.round(OPS / 2)} ops on a 4 MiB region: ENOSPC reclaims by GC and still changes nothing when refused`, () => {
-    const s = setup(new MemoryRegion(4 << 20), 'noatime');
+  it(`${Math.round(OPS / 2)} ops on a 2 MiB region: ENOSPC reclaims by GC and still changes nothing when refused`, () => {
+    const s = setup(new MemoryRegion(SMALL), 'noatime');
     const d = new Differential(s.model, { fs: s.core.fs, remount: s.remount, segmentBytes: s.segmentBytes },
       { ...run(Math.round(OPS / 2)), targetMayRunOutOfSpace: true }, s.tick);
     const stats = d.run();
     const gc = s.gcTotal();
     console.log(`gc small-region model: ENOSPC ${stats.errors.ENOSPC ?? 0}; gc ${JSON.stringify(gc)}`);
     expect(stats.ops).toBe(Math.round(OPS / 2));
+    expect(stats.errors.ENOSPC ?? 0).toBeGreaterThan(0);
+    expect(gc.reclaims).toBeGreaterThan(0);
   }, timeout(OPS / 2));
+});
+
+describe('model test with log GC one page of work per operation', () => {
+  const STEP1 = { minPages: 2, stepPages: 1 };
+  const n = Math.round(OPS / 4);
+
+  it(`${n} ops on a ShadowRegion: durable at every return with collections half done, crash remounts from media`, () => {
+    const s = setup(new ShadowRegion(8 << 20), 'noatime', STEP1);
+    let halfDone = 0;
+    const d = new Differential(s.model, {
+      fs: s.core.fs, remount: s.remount, segmentBytes: s.segmentBytes,
+      crashRemount: () => s.remountFrom(ShadowRegion.fromImage(s.core.region.mediaImage())),
+      afterEach: () => {
+        if (s.core.fs.gcStats().pending > 0) halfDone++;
+        return s.core.region.isDurable() ? null : `stores not durable at return: lines ${s.core.region.inFlightLines().slice(0, 8).join(', ')}`;
+      },
+    }, { ...run(n), remountEvery: 500, targetMayRunOutOfSpace: true }, s.tick);
+    expect(d.run().ops).toBe(n);
+    const gc = s.gcTotal();
+    console.log(`gc step-1 model: ${halfDone} ops returned with a collection half done; gc ${JSON.stringify(gc)}`);
+    expect(halfDone).toBeGreaterThan(50);
+    expect(gc.compactions).toBeGreaterThan(5);
+  }, timeout(n));
+
+  it(`${2 * n} ops on a 2 MiB region: ENOSPC drops collections in progress, reclaims, and still changes nothing when refused`, () => {
+    const s = setup(new MemoryRegion(SMALL), 'noatime', STEP1);
+    const d = new Differential(s.model, { fs: s.core.fs, remount: s.remount, segmentBytes: s.segmentBytes },
+      { ...run(2 * n), targetMayRunOutOfSpace: true }, s.tick);
+    const stats = d.run();
+    const gc = s.gcTotal();
+    console.log(`gc step-1 small-region model: ENOSPC ${stats.errors.ENOSPC ?? 0}; gc ${JSON.stringify(gc)}`);
+    expect(stats.ops).toBe(2 * n);
+    expect(stats.errors.ENOSPC ?? 0).toBeGreaterThan(0);
+    expect(gc.reclaims).toBeGreaterThan(0);
+  }, timeout(2 * n));
 });
