@@ -66,7 +66,7 @@ export interface GcStats {
   /** Log pages unlinked by fast GC (all entries dead, nothing copied), and fast passes finished. */
   fastFreed: number;
   fastPasses: number;
-  /** Compactions dropped before their commit (inode freed or evicted, log rewritten, ENOSPC, unmount). */
+  /** Tasks (fast passes, compactions) dropped half done (inode freed or evicted, log rewritten, ENOSPC, unmount). */
   dropped: number;
   /** Collections in progress now. */
   pending: number;
@@ -175,10 +175,8 @@ export class LogGc {
   }
 
   private drop(t: Task): void {
-    if (t.kind === 'compact') {
-      t.c.abort();
-      this.counters.dropped++;
-    }
+    if (t.kind === 'compact') t.c.abort();
+    this.counters.dropped++;
     this.tasks.splice(this.tasks.indexOf(t), 1);
   }
 
