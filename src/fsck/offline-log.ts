@@ -10,7 +10,7 @@
  * the superblock state must already be not-clean with no saved state (the repair marks it so
  * before its first write), so a mount never trusts a free list these blocks invalidate.
  */
-import { BLOCK_SIZE } from '../../fs-layout';
+import { BLOCK_SIZE, ET, SA } from '../../fs-layout';
 import type { Region } from '../pmem/region';
 import { assert } from '../core/assert';
 import { OpAllocations, type BlockExtent } from '../core/block-source';
@@ -18,6 +18,7 @@ import { NO_FAULTS } from '../core/faults';
 import { ExtentAllocator } from '../core/index/extent-allocator';
 import { applyEntry, type InodeInfo } from '../core/inode-info';
 import { encodeEntry, type LogEntry } from '../core/log-codec';
+import { ensureLogGcFeature } from '../core/log-gc-feature';
 import { appendEntries, commitLogTail } from '../core/log-writer';
 import type { SuperblockInfo } from '../core/superblock';
 import type { BlockOwner } from './findings';
@@ -26,7 +27,7 @@ export class OfflineWriter {
   private readonly alloc: ExtentAllocator;
   readonly blockCount: number;
 
-  constructor(private readonly region: Region, sb: SuperblockInfo, owners: readonly BlockOwner[]) {
+  constructor(private readonly region: Region, private readonly sb: SuperblockInfo, owners: readonly BlockOwner[]) {
     this.blockCount = sb.blockCount;
     this.alloc = new ExtentAllocator(sb.dataStartBlock, sb.replicaBlock);
     const runs = owners
@@ -58,6 +59,8 @@ export class OfflineWriter {
     if (entries.length === 0) return;
     assert(info.logHead !== 0 && info.logPages.length > 0, () => `offline append to inode ${info.ino} without a log`);
     const owner = { ino: info.ino, gen: info.gen };
+    // SETATTR PARENT (lost+found, '..' repairs) is unreadable to the first build of version 1: the LOG_GC bit first
+    if (entries.some((e) => e.type === ET.SETATTR && (e.mask & (SA.PARENT | SA.COOKIE)) !== 0)) ensureLogGcFeature(this.region, this.sb);
     const ops = new OpAllocations(this.alloc);
     const r = appendEntries(this.region, info, entries.map((e) => encodeEntry(owner, e)), ops, NO_FAULTS);
     this.region.drain();
