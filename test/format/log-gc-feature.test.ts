@@ -11,7 +11,7 @@
 // settings (one copy) are completed by the next mount's first rewrite; a copy that does not
 // decode is left to fsck; an unknown incompatible bit is still refused; mkfs sets the bit.
 import { describe, expect, it } from 'vitest';
-import { RENAME_EXCHANGE } from '../../src/core/api';
+import { RENAME_EXCHANGE, S_IFDIR } from '../../src/core/api';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { InodeTable } from '../../src/core/inode-table';
@@ -23,11 +23,12 @@ import { MemoryRegion } from '../../src/pmem/memory-region';
 import type { Region } from '../../src/pmem/region';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import {
-  BLOCK_SIZE, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_LOG_GC, FEATURE_INCOMPAT_SUPPORTED, INODE, SB,
+  BLOCK_SIZE, ET, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_INCOMPAT_LOG_GC, FEATURE_INCOMPAT_SUPPORTED, INODE, SB,
 } from '../../fs-layout';
 import { Prng } from '../../tools/crash/prng';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
 import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import { appendEntry } from '../fsck/images';
 
 const OWNER = { uid: 1000, gid: 100 };
 const b = (s: string) => Buffer.from(s);
@@ -218,6 +219,29 @@ describe('LOG_GC feature bit: half-done and damaged copies', () => {
     fs.unmount();
     checkFileSystem(r, { repair: 'all' });
     expect(copyFeatures(r)).toEqual([LOG_GC, LOG_GC]);
+  });
+});
+
+describe('LOG_GC feature bit: fsck repairs that log SETATTR PARENT', () => {
+  it('an unreachable directory moved to /lost+found on an image of the first build: the bit is set first, the image is then clean', () => {
+    const r = new MemoryRegion(4 << 20);
+    firstBuildImage(r);
+    const fs = FileSystem.mount(r, opts());
+    const a = fs.mkdir(1, b('a'), 0o755, OWNER).ino;
+    const c = fs.mkdir(a, b('c'), 0o755, OWNER).ino;
+    fs.unmount();
+    expect(copyFeatures(r)).toEqual([0, 0]);
+    // cut c's name out of a's log: c is an unreachable directory
+    const image = appendEntry(r.read(0, r.sizeBytes), a, { type: ET.DENTRY_REMOVE, childIno: c, childGen: 1, childType: S_IFDIR, cookie: 0, timeNs: 1n, name: b('c') });
+    const damaged = MemoryRegion.fromImage(image);
+    const report = checkFileSystem(damaged, { repair: 'all' });
+    expect(report.repairs.join('; ')).toMatch(/lost\+found/);
+    expect(copyFeatures(damaged)).toEqual([LOG_GC, LOG_GC]);
+    expect(checkFileSystem(damaged, { repair: 'none' }).problems.filter((p) => p.severity !== 'note')).toEqual([]);
+    const again = FileSystem.mount(damaged, opts({ strict: true }));
+    const lf = again.lookup(1, b('lost+found')).ino;
+    expect(again.lookup(lf, b(`#${c}`)).ino).toBe(c);
+    again.unmount();
   });
 });
 
