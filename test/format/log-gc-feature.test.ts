@@ -4,7 +4,8 @@
 // crash-safe. Method: images "of the first build" are mkfs images with featureIncompat cleared in
 // both copies (re-encoded with the superblock codec, CRCs right). On them: mount alone, writes and
 // same-directory renames leave the bit clear; a forced compaction (compactLogOf) and a directory
-// renamed into another directory set it in both copies (and in DRAM), and the image still mounts.
+// renamed into another directory set it in both copies (and in DRAM), and the image still mounts;
+// so does fsck's reconnect of an unreachable directory to /lost+found (an offline SETATTR PARENT).
 // On a ShadowRegion (DESIGN.md's crash model) every fence of a compaction on such an image is
 // crashed (subsets of the in-flight lines): each image mounts as the same tree, fsck finds no
 // error, and NO image has the new log head without the bit in both valid copies. Half-done
