@@ -14,6 +14,7 @@ import { ROOT_INO, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { openRegion } from '../../src/pmem/native-region';
+import { gcPause, type GcPauseRow } from './gc-pause';
 
 const HELP = `usage: node dist/tools/bench/core.js [--quick] [--json] [--dir DIR] [--size BYTES]
 
@@ -260,6 +261,7 @@ function main(argv: string[]): number {
   nodefs.mkdirSync(hostBase);
   const results: Result[] = [];
   let small: SmallWriteRow[] = [];
+  let pause: GcPauseRow[] = [];
   try {
     const region = openRegion(image, { create: true, sizeBytes: size, forcePmem: true });
     formatRegion(region, { label: 'bench' });
@@ -273,13 +275,14 @@ function main(argv: string[]): number {
     fs.unmount();
     region.close();
     gcThroughput(dir, quick, json);
+    pause = gcPause(dir, quick, json);
     small = smallWriteLatency(dir, quick, json);
   } finally {
     nodefs.rmSync(image, { force: true });
     nodefs.rmSync(hostBase, { recursive: true, force: true });
   }
   if (json) {
-    console.log(JSON.stringify({ region: 'plain file in ' + dir + ' mapped with forcePmem (DRAM standing in for PM)', results, smallWrites: small }, null, 2));
+    console.log(JSON.stringify({ region: 'plain file in ' + dir + ' mapped with forcePmem (DRAM standing in for PM)', results, smallWrites: small, gcPause: pause }, null, 2));
   } else {
     console.log(`pmlogfs core, in process, on a forced-PM image in ${dir} (DRAM standing in for PM; not real PM), vs tmpfs via node:fs`);
     console.log('workload                     ops   pmlogfs ops/s   tmpfs ops/s   ratio');
