@@ -118,36 +118,21 @@ function scanPage(env: CompactEnv, block: number, limit: number): PageScan {
 /**
  * File byte ranges that a LATER entry (WRITE_EXTENT or PUNCH) of the pages read sets or unmaps:
  * an older WRITE_EXTENT there is not the last setter, whatever block is mapped now (a freed block
- * is often taken again by the next write to the same place). Sorted disjoint [start, end).
+ * is often taken again by the next write to the same place). Kept in an extent index (O(log n)
+ * per range; each value names its own start, so touching ranges join into one).
  */
 class Covered {
-  private readonly s: number[] = [];
-  private readonly e: number[] = [];
-
-  /** Index of the last range starting at or before `off`, or -1. */
-  private at(off: number): number {
-    let lo = 0;
-    let hi = this.s.length - 1;
-    let r = -1;
-    while (lo <= hi) {
-      const m = (lo + hi) >> 1;
-      if (this.s[m] <= off) { r = m; lo = m + 1; } else hi = m - 1;
-    }
-    return r;
+  private readonly map: ExtentIndex;
+  constructor(env: CompactEnv) {
+    this.map = env.factories.newExtents();
   }
 
   covers(lo: number, hi: number): boolean {
-    const i = this.at(lo);
-    return i >= 0 && this.e[i] >= hi;
+    return this.map.nextMapped(lo) === lo && this.map.pieces(lo, hi).every((p) => p.value !== null);
   }
 
   add(lo: number, hi: number): void {
-    let i = this.at(lo);
-    if (i < 0 || this.e[i] < lo) i++; // the first range touching [lo, hi)
-    let j = i;
-    while (j < this.s.length && this.s[j] <= hi) { lo = Math.min(lo, this.s[j]); hi = Math.max(hi, this.e[j]); j++; }
-    this.s.splice(i, j - i, lo);
-    this.e.splice(i, j - i, hi);
+    if (hi > lo) this.map.set(lo, hi, { pm: lo, unwritten: false });
   }
 }
 
@@ -188,7 +173,7 @@ function findDead(env: CompactEnv, info: InodeInfo, from: number, stop: number):
   const scans: PageScan[] = [];
   for (let i = from; i <= last; i++) scans.push(scanPage(env, pages[i], i === tailIndex ? info.logTail - pages[i] * B : LOG_PAGE_DATA_BYTES));
   const x = info.extents!;
-  const later = new Covered();
+  const later = new Covered(env);
   const dead: boolean[] = new Array<boolean>(stop - from).fill(false);
   let nextFirst: SizeKind = null; // rule 4: the first write or TRUNCATE after the page being judged
   for (let i = last; i >= from; i--) {
