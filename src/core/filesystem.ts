@@ -77,6 +77,8 @@ export interface MountOptions {
    * beyond it are evicted and reloaded from their log on demand. Default 256 MiB; Infinity = never evict.
    */
   dramCacheBytes?: number;
+  /** An unclean mount's full scan reports its log pass: inode slots done, of `total` (src/core/recovery.ts ScanOptions). */
+  scanProgress?: (done: number, total: number) => void;
   /** Use the saved allocator state of a clean unmount (default true); false always scans (tests, benchmarks). */
   useSavedState?: boolean;
   /** Log GC (src/core/gc/policy.ts): thresholds, or false to never compact. Default on, minPages 8. */
@@ -220,13 +222,14 @@ export class FileSystem implements FileSystemApi {
       if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${read.sb.rootIno} is not a live directory`);
       loaded = 1;
     } else {
-      const scan = scanFileSystem(region, read.sb, this.factories);
+      // The scan keeps InodeInfos only within the cache's budget: its peak DRAM is bounded too.
+      const scan = scanFileSystem(region, read.sb, this.factories, { keepBytes: budget, progress: opts.scanProgress });
       this.table = scan.table;
       this.orphans = scan.orphans;
       this.allocator = makeAllocator(read.sb.dataStartBlock, read.sb.replicaBlock, scan.used);
       this.inoAlloc = InoAllocator.fromFreeRanges(1, this.table.capacity, scan.freeInoRanges); // O(free ranges)
       this.cache.fill(scan.inodes.values());
-      loaded = scan.inodes.size;
+      loaded = scan.replayed;
     }
     this.ctx = {
       region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults,

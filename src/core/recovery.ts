@@ -1,7 +1,9 @@
 /**
  * Mount-time reconstruction: roll back an interrupted journal, walk the inode table, replay
  * every live inode's log up to its committed tail, and collect the blocks in use. Full crash
- * recovery (fast clean mount, deeper checks) extends this module (issue 6).
+ * recovery (fast clean mount, deeper checks) extends this module (issue 6). The scan's DRAM is
+ * bounded (issue 7): it keeps InodeInfos only within a byte budget (`ScanOptions.keepBytes`),
+ * plus dense per-slot arrays (types, parents) for the tree checks.
  *
  * Layer: core. Reads PM through `Region`; writes only the journal rollback. Invariants: every
  * chain walk is bounded by the region's block count; anything committed that fails a check is
@@ -18,7 +20,8 @@ import { S_IFDIR, S_IFMT, S_IFREG } from './api';
 import type { BlockExtent } from './block-source';
 import { AssertionFailure } from './assert';
 import { CorruptionError } from './errors';
-import { decodeInodeFixed } from './inode-codec';
+import { decodeInodeFixed, type InodeFixed } from './inode-codec';
+import { estimateBytes } from './inode-cache';
 import { applyEntry, FIRST_COOKIE, type InodeInfo, NO_XATTRS, xattrBlocks } from './inode-info';
 import type { DirIndexLike, ExtentIndex } from './indexes';
 import { InodeTable } from './inode-table';
@@ -37,6 +40,7 @@ export interface IndexFactories {
 export interface ScanResult {
   table: InodeTable;
   orphans: OrphanList;
+  /** The InodeInfos kept (ScanOptions.keepBytes): by default every live inode. */
   inodes: Map<number, InodeInfo>;
   /** Blocks in use (metadata, log pages, data), sorted by start, not overlapping. */
   used: BlockExtent[];
@@ -44,6 +48,8 @@ export interface ScanResult {
   freeInos: number[];
   /** The same as ranges (for InoAllocator.fromFreeRanges: O(ranges), not O(live inodes)). */
   freeInoRanges: BlockExtent[];
+  /** Live inodes whose log was replayed: all of them, kept in `inodes` or not. */
+  replayed: number;
   journalRolledBack: boolean;
 }
 
@@ -190,6 +196,7 @@ export function replaySome(region: Region, info: InodeInfo, c: ReplayCursor, max
 
 const I_LOG_HEAD = INODE.off.logHead;
 const I_LOG_TAIL = INODE.off.logTail;
+const I_GENERATION = INODE.off.generation;
 
 /** A 64-bit field as a number, a small integer when below 2^32 (a double would box the InodeInfo field). */
 function u64At(b: Buffer, off: number): number {
@@ -209,27 +216,60 @@ function blocksOutside(e: LogEntry, maxBlocks: number): string | null {
 /** Load one valid inode: fixed fields, then its log (also fsck's reader of an inode). */
 export function loadInode(region: Region, table: InodeTable, ino: number, state: bigint, f: IndexFactories): InodeInfo {
   const off = table.slotOffset(ino);
-  const raw = blockView(region, off, INODE.size);
-  const fixed = decodeInodeFixed(raw, ino);
+  const fixed = checkInodeFixed(region, off, ino, state);
+  return replayInode(region, ino, fixed.generation, fixed.type & S_IFMT, off, f);
+}
+
+/** The checked fixed fields of valid inode `ino` at `off` (CorruptionError when they fail). */
+function checkInodeFixed(region: Region, off: number, ino: number, state: bigint): InodeFixed {
+  const fixed = decodeInodeFixed(blockView(region, off, INODE.size), ino);
   if (typeof fixed === 'string') throw new CorruptionError(`inode ${ino}`, off, fixed);
   if (fixed.generation !== inodeStateGeneration(state)) {
     throw new CorruptionError(`inode ${ino}`, off, `generation ${fixed.generation}, state word says ${inodeStateGeneration(state)}`);
   }
-  const info = newInodeInfo(ino, fixed.generation, fixed.type & S_IFMT, off, f);
+  return fixed;
+}
+
+/** A new InodeInfo for inode `ino` (fixed fields already checked) with its log replayed. */
+function replayInode(region: Region, ino: number, gen: number, type: number, off: number, f: IndexFactories): InodeInfo {
+  const raw = blockView(region, off, INODE.size);
+  const info = newInodeInfo(ino, gen, type, off, f);
   info.logHead = u64At(raw, I_LOG_HEAD);
   info.logTail = u64At(raw, I_LOG_TAIL);
   replayLog(region, info);
   return info;
 }
 
-/** Rebuild everything from the region (the journal must be rolled back first). */
-export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFactories): ScanResult {
+export interface ScanOptions {
+  /**
+   * Keep InodeInfos in `ScanResult.inodes` only while their estimated bytes (`estimateBytes`,
+   * the inode cache's charge) stay within this; the root and inodes on the orphan list are kept
+   * always and not counted (the cache pins them). Default Infinity: every live inode (tools).
+   */
+  keepBytes?: number;
+  /** Called every PROGRESS_SLOTS slots of the log pass and at its end: slots done, of `total`. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** How often the log pass calls `ScanOptions.progress` (a power of two: one mask test per slot). */
+export const PROGRESS_SLOTS = 4096;
+
+/**
+ * Rebuild everything from the region (the journal must be rolled back first), in two passes so
+ * that the DRAM kept is bounded by `keepBytes` plus dense arrays of 4 B per inode slot:
+ * 1. the table alone (`markTypes`): every valid inode's fixed fields checked, its type into
+ *    `typeOf`, free slots listed — no log read;
+ * 2. every live inode's log replayed once: its blocks into `used`, a directory's names checked
+ *    against `typeOf` at once and each named directory's parent recorded in `parentOf`; the
+ *    InodeInfo kept only within `keepBytes` (always the root and orphans). A kept directory's
+ *    `parent` comes from the names; one not kept gets it when loaded later, from its log
+ *    (SETATTR PARENT, else parentHint), as after a fast clean mount.
+ */
+export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFactories, opts: ScanOptions = {}): ScanResult {
   const table = new InodeTable(region);
   table.load(sb.inodeTableBlock);
   const orphans = new OrphanList(region);
   orphans.load(sb.orphanBlock);
-  const inodes = new Map<number, InodeInfo>();
-  const freeInos: number[] = [];
   const used = new UsedBlocks();
   used.add(0, 1);
   used.add(sb.replicaBlock, 1);
@@ -237,22 +277,59 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
   for (const b of table.blocks) used.add(b, 1);
   for (const b of orphans.blocks) used.add(b, 1);
   const capacity = table.blocks.length * INODES_PER_TABLE_BLOCK;
-  // The tree walk checks every name against its inode's type: from this dense array (4 B per
-  // slot) rather than a Map probe and a read of each child's InodeInfo (memory-bound: at 1M files
-  // the walk took 0.7 s, 80x the 100k walk); directories are listed apart.
+  // Every name is checked against its inode's type: from this dense array (4 B per slot) rather
+  // than a Map probe and a read of each child's InodeInfo (memory-bound: at 1M files such a walk
+  // took 0.7 s, 80x the 100k walk), and filled before any log is replayed.
   const typeOf = new Uint32Array(capacity + 1);
-  const dirs: InodeInfo[] = [];
+  const freeInos = markTypes(region, table, typeOf);
+  if (sb.rootIno >= typeOf.length || typeOf[sb.rootIno] !== S_IFDIR) {
+    throw new CorruptionError('root directory', 0, `inode ${sb.rootIno} is not a live directory`);
+  }
+  // The parent of each named directory (0: no name yet); the root is its own, so a name for it is a second one.
+  const parentOf = new Uint32Array(capacity + 1);
+  parentOf[sb.rootIno] = sb.rootIno;
+  const pinned = new Set<number>(orphans.occupied.values()).add(sb.rootIno);
+  const keepBytes = opts.keepBytes ?? Number.POSITIVE_INFINITY;
+  const keepAll = keepBytes === Number.POSITIVE_INFINITY;
+  const { progress } = opts;
+  const inodes = new Map<number, InodeInfo>();
+  let keptBytes = 0;
+  let nextFree = 0;
   for (let ino = 1; ino <= capacity; ino++) {
+    if (progress && (ino & (PROGRESS_SLOTS - 1)) === 0) progress(ino - 1, capacity);
+    if (nextFree < freeInos.length && freeInos[nextFree] === ino) { nextFree++; continue; }
+    const off = table.slotOffset(ino);
+    // the generation from the slot itself: markTypes checked it equals the state word's
+    const info = replayInode(region, ino, region.readU32(off + I_GENERATION), typeOf[ino]!, off, f);
+    addInodeBlocks(used, info);
+    if (info.dir) linkNames(info, typeOf, parentOf);
+    if (keepAll || pinned.has(ino)) inodes.set(ino, info);
+    else {
+      const size = estimateBytes(info);
+      if (keptBytes + size <= keepBytes) {
+        keptBytes += size;
+        inodes.set(ino, info);
+      }
+    }
+  }
+  if (progress) progress(capacity, capacity);
+  // Parents come from the names here (a PARENT entry replayed into `parent` is overridden); 0 for a directory without a name.
+  for (const n of inodes.values()) if (n.dir) n.parent = parentOf[n.ino]!;
+  return {
+    table, orphans, inodes, replayed: capacity - freeInos.length, used: used.extents(sb.blockCount),
+    freeInos, freeInoRanges: toRanges(freeInos), journalRolledBack: false,
+  };
+}
+
+/** The scan's first pass: check every valid inode's fixed fields and note its type; the free slots, ascending. */
+function markTypes(region: Region, table: InodeTable, typeOf: Uint32Array): number[] {
+  const freeInos: number[] = [];
+  for (let ino = 1; ino < typeOf.length; ino++) {
     const state = table.readState(ino);
     if (!inodeStateValid(state)) { freeInos.push(ino); continue; }
-    const info = loadInode(region, table, ino, state, f);
-    inodes.set(ino, info);
-    typeOf[ino] = info.type;
-    if (info.dir) dirs.push(info);
-    addInodeBlocks(used, info);
+    typeOf[ino] = checkInodeFixed(region, table.slotOffset(ino), ino, state).type & S_IFMT;
   }
-  linkTree(inodes, typeOf, dirs, sb.rootIno);
-  return { table, orphans, inodes, used: used.extents(sb.blockCount), freeInos, freeInoRanges: toRanges(freeInos), journalRolledBack: false };
+  return freeInos;
 }
 
 /** Ascending numbers as maximal runs {start, count}. */
@@ -278,27 +355,21 @@ function addInodeBlocks(used: UsedBlocks, info: InodeInfo): void {
 
 const nameWhere = (d: InodeInfo, key: string): string => `directory ${d.ino}, name ${JSON.stringify(key)}`;
 
-/** Set each directory's parent from the names that refer to it; check names point to live inodes. */
-function linkTree(inodes: Map<number, InodeInfo>, typeOf: Uint32Array, dirs: InodeInfo[], rootIno: number): void {
-  const root = inodes.get(rootIno);
-  if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${rootIno} is not a live directory`);
-  // Parents come from the names here (a PARENT entry replayed into `parent` is overridden).
-  const named = new Set<number>([rootIno]);
-  for (const d of dirs) d.parent = 0;
-  root.parent = rootIno;
-  for (const d of dirs) {
-    // Slots without their names (no Buffer per name); the name is made only for an error.
-    d.dir!.forEachSlot((ino, type, key) => {
-      const childType = ino < typeOf.length ? typeOf[ino]! : 0; // 0: not a live inode
-      if (childType === 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `refers to free inode ${ino}`);
-      if (childType !== type) throw new CorruptionError(nameWhere(d, key), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${childType.toString(8)}`);
-      if (childType === S_IFDIR) {
-        if (named.has(ino)) throw new CorruptionError(nameWhere(d, key), d.slotOff, `directory ${ino} has a second name`);
-        named.add(ino);
-        inodes.get(ino)!.parent = d.ino;
-      }
-    });
-  }
+/**
+ * Check directory `d`'s names: each refers to a live inode of the type it says; a directory has
+ * one name at most — recorded as its parent in `parentOf`.
+ */
+function linkNames(d: InodeInfo, typeOf: Uint32Array, parentOf: Uint32Array): void {
+  // Slots without their names (no Buffer per name); the name is made only for an error.
+  d.dir!.forEachSlot((ino, type, key) => {
+    const childType = ino < typeOf.length ? typeOf[ino]! : 0; // 0: not a live inode
+    if (childType === 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `refers to free inode ${ino}`);
+    if (childType !== type) throw new CorruptionError(nameWhere(d, key), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${childType.toString(8)}`);
+    if (childType === S_IFDIR) {
+      if (parentOf[ino] !== 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `directory ${ino} has a second name`);
+      parentOf[ino] = d.ino;
+    }
+  });
 }
 
 /** The DRAM state that must equal the replay of the log, as a comparable value (strict mode). */
