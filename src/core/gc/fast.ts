@@ -14,12 +14,13 @@
  *      WRITE_EXTENT or an INLINE_WRITE (none at all, or a TRUNCATE, pins P).
  * Why replay is unchanged: each file block's (and overlay byte's) final state is made by its last
  * setter (live: kept by 2, 3 — a setter covered by a later entry is not the last one) or a killer
- * (TRUNCATE, PUNCH: pinned by 1; a WRITE_EXTENT killing overlay bytes is their last setter's
- * block-map setter too, hence live). Writes set size, mtime
- * and ctime absolutely and never lower the size; rule 4 keeps, before every TRUNCATE, the write
- * that set the size the TRUNCATE compares against (a TRUNCATE unmaps only when it shrinks; a
- * dropped write could turn a shrink into a no-op and resurrect a KEEP_SIZE block past EOF that it
- * had freed), and keeps the log's last write (size, mtime, ctime: a PUNCH sets no size).
+ * (TRUNCATE, PUNCH: pinned by 1; a WRITE_EXTENT that last dropped overlay bytes is also the last
+ * block-map setter there, hence live). Writes set size, mtime and ctime absolutely, so the size
+ * (times) at any point comes from the last setter before it: rule 4 keeps, before every TRUNCATE,
+ * the write that set the size the TRUNCATE compares against (a TRUNCATE unmaps only when it
+ * shrinks; a dropped write could turn a shrink into a no-op and resurrect a KEEP_SIZE block past
+ * EOF that it had freed), and keeps the log's last write (size, mtime, ctime: a PUNCH sets no
+ * size; any other setter of them is pinned).
  * A step reads its `budget` pages and up to LOOKAHEAD_PAGES after them (rule 4 usually needs the
  * next page's first entry; rule 2's later entries are those pages'): what lies beyond is unknown,
  * and unknown keeps a page.
