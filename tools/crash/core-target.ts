@@ -7,7 +7,7 @@
  * Layer: tools/crash. The only file of the harness that imports the core's implementation.
  * Times come from a deterministic counter clock so runs are reproducible.
  */
-import { FileSystem } from '../../src/core/filesystem';
+import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { checkFileSystem } from '../../src/fsck';
 import type { Region } from '../../src/pmem/region';
@@ -20,14 +20,15 @@ export const CRASH_REGION_BYTES = 2 << 20;
 let tick = 1_700_000_000_000_000_000n;
 const clock = (): bigint => (tick += 1_000n);
 
-export function makeCoreTarget(regionBytes = CRASH_REGION_BYTES): CrashTarget {
+/** `gc`: the core's log GC settings for every mount (default: the core's); eager ones put GC's commits under test. */
+export function makeCoreTarget(regionBytes = CRASH_REGION_BYTES, gc?: MountOptions['gc']): CrashTarget {
   return {
     regionBytes,
     format(region: Region): void {
       formatRegion(region, { label: 'crash', uuid: Buffer.alloc(16, 0xc5), nowNs: clock() });
     },
     mount(region: Region, faults: FaultSet): MountedFs {
-      return FileSystem.mount(region, { faults, clock });
+      return FileSystem.mount(region, { faults, clock, gc });
     },
     fsck(region: Region): string[] {
       return checkFileSystem(region, { repair: 'none' }).problems

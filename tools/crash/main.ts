@@ -6,7 +6,7 @@
  * Layer: tools (front). Everything it runs is in tools/crash/; the core is reached through
  * ./core-target only.
  */
-import { coreTarget } from './core-target';
+import { makeCoreTarget } from './core-target';
 import { DEFAULT_OPTIONS, HarnessOptions } from './engine';
 import { formatReport } from './stats';
 import { DEFAULT_PLAN, planWorkloads, runSuite, SuitePlan } from './suite';
@@ -32,6 +32,8 @@ the in-flight cache lines, which must show the state before or after the operati
   --torn-words N       per fence, in-flight lines also torn at 8-byte granularity (default ${DEFAULT_OPTIONS.tornWordLines})
   --no-usability       skip the create/write/read/delete probe on recovered images
   --no-times           do not compare mtime/ctime
+  --gc MIN,STEP        log GC from MIN pages (>= 2), STEP pages of work per operation (>= 1), e.g. 2,1
+                       (default: the core's, 8,16: short workloads rarely reach it)
   --fault NAME         turn a test-only fault switch on (${FAULT_NAMES.join(', ')})
   --json               print the report as JSON
   --quiet              no progress lines
@@ -58,7 +60,7 @@ function parseCount(name: string, v: string | undefined): number {
   return Number(v);
 }
 
-interface Parsed { plan: SuitePlan; opts: HarnessOptions; json: boolean; quiet: boolean; help: boolean }
+interface Parsed { plan: SuitePlan; opts: HarnessOptions; json: boolean; quiet: boolean; help: boolean; gc?: { minPages: number; stepPages: number } }
 
 export function parseArgs(argv: readonly string[]): Parsed {
   const plan: SuitePlan = { ...DEFAULT_PLAN };
@@ -84,6 +86,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--torn-words': opts.tornWordLines = parseCount(a, next()); break;
       case '--no-usability': opts.usability = false; break;
       case '--no-times': opts.times = false; break;
+      case '--gc': {
+        const m = /^(\d+),(\d+)$/.exec(next() ?? '');
+        if (!m || Number(m[1]) < 2 || Number(m[2]) < 1) throw new UsageError('--gc needs MIN,STEP with MIN >= 2 and STEP >= 1, e.g. 2,1');
+        p.gc = { minPages: Number(m[1]), stepPages: Number(m[2]) };
+        break;
+      }
       case '--fault': {
         const f = next() ?? '';
         if (!(FAULT_NAMES as readonly string[]).includes(f)) throw new UsageError(`--fault: unknown switch "${f}" (known: ${FAULT_NAMES.join(', ')})`);
@@ -111,7 +119,7 @@ export function main(argv: readonly string[]): number {
   }
   const workloads = planWorkloads(parsed.plan);
   const t0 = performance.now();
-  const stats = runSuite(coreTarget, workloads, parsed.opts, (done, total, w) => {
+  const stats = runSuite(makeCoreTarget(undefined, parsed.gc), workloads, parsed.opts, (done, total, w) => {
     if (!parsed.quiet && !parsed.json) process.stderr.write(`[${done}/${total}] ${w.name}\n`);
   });
   const wallMs = performance.now() - t0;
