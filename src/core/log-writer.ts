@@ -184,7 +184,8 @@ export function commitPageLink(region: Region, fromBlock: number, toBlock: numbe
 
 /**
  * THE COMMIT of a log compaction (src/core/gc/compact.ts): the inode's logHead word, switched to
- * the first compacted page. Nothing else changes the head of an existing log.
+ * the first compacted page; and of fast GC (src/core/gc/fast.ts) when the dead pages it unlinks
+ * start at the head. Nothing else changes the head of an existing log.
  */
 export function commitLogHead(region: Region, inodeOff: number, newHead: number): void {
   region.commit64(inodeOff + INODE.off.logHead, BigInt(newHead));
