@@ -933,6 +933,11 @@ export class FileSystem implements FileSystemApi {
     return this.gc.tryCompact(this.get(ino));
   }
 
+  /** Pages in inode `ino`'s log (tests, benchmarks). */
+  logPagesOf(ino: Ino): number {
+    return this.get(ino).logPages.length;
+  }
+
   /** Run fast GC over inode `ino`'s whole log now (tests, benchmarks): the pages it freed. */
   fastGcLogOf(ino: Ino): number {
     return this.gc.fastCollect(this.get(ino));
