@@ -138,7 +138,7 @@ export class Compaction {
         if (!replaySome(this.env.region, this.scratch, this.cursor, budget)) return 'running';
         assert(this.scratch.logPages.length === this.prefix.length && this.scratch.logPages.every((p, i) => p === this.prefix[i]),
           () => `inode ${this.info.ino}: prefix replay walked pages ${this.scratch.logPages} but the log had ${this.prefix}`);
-        return 'running';
+        if (Number.isFinite(budget)) return 'running'; // the writing starts at the next step (an unlimited budget goes on: at once)
       }
       return this.write(budget);
     } catch (e) {
