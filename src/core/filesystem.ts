@@ -88,6 +88,11 @@ export interface MountOptions {
    * superblock has the INLINE_DATA feature (mkfs sets it). false: every write copies whole blocks.
    */
   inline?: boolean;
+  /**
+   * A mount that must not log anything of its own (FUSE `-o ro`, whose adapter refuses every
+   * change): the `..` repair of a first-build image (`logTrueParents`) is then kept in DRAM only.
+   */
+  readOnly?: boolean;
 }
 
 /** Default inode-cache budget. */
@@ -104,6 +109,8 @@ export interface MountReport {
   savedStateProblem: string | null;
   /** Inode logs replayed during mount (every live inode on a scan; root + orphans on a fast mount). */
   inodesLoaded: number;
+  /** Directories moved by the first build of version 1 whose real parent this mount logged (SETATTR PARENT). */
+  parentsLogged: number;
 }
 
 /** Largest file size (EFBIG beyond). */
@@ -153,6 +160,11 @@ export class FileSystem implements FileSystemApi {
   private readonly opens = new Map<number, number>();
   /** Depth of public calls in progress (the cache settles when the outermost returns). */
   private callDepth = 0;
+  /**
+   * Real parents of directories whose log gives another one, not logged yet (read-only mount,
+   * ENOSPC): the loader uses them, and unmount saves no allocator state so the next mount scans.
+   */
+  private readonly parentFixes = new Map<number, number>();
 
   /**
    * Every public call that reaches inodes is bracketed: when the outermost returns (or throws),
@@ -210,6 +222,7 @@ export class FileSystem implements FileSystemApi {
     const budget = opts.dramCacheBytes ?? DEFAULT_DRAM_CACHE_BYTES;
     this.cache = new InodeCache({ budgetBytes: budget, rootIno: read.sb.rootIno, load: (ino) => this.loadLazily(ino) });
     let loaded: number;
+    let unlogged: Array<{ ino: number; parent: number }> = [];
     if (typeof saved !== 'string' && table) {
       // Fast clean mount: the allocators from the saved state; the chain's own blocks are free now.
       this.table = table;
@@ -230,6 +243,7 @@ export class FileSystem implements FileSystemApi {
       this.inoAlloc = InoAllocator.fromFreeRanges(1, this.table.capacity, scan.freeInoRanges); // O(free ranges)
       this.cache.fill(scan.inodes.values());
       loaded = scan.replayed;
+      unlogged = scan.unloggedParents;
     }
     this.ctx = {
       region, allocator: this.allocator, journal: new Journal(region, read.sb.journalBlock), table: this.table, faults: this.faults,
@@ -243,13 +257,42 @@ export class FileSystem implements FileSystemApi {
     }, opts.gc === false ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
+    const parentsLogged = this.logTrueParents(unlogged, opts.readOnly === true);
     const freed = this.cleanOrphans();
     this.cache.settle();
     this.mountReport = {
       superblock: read, journalRolledBack: rolledBack, orphansFreed: freed,
       path: typeof saved === 'string' ? 'scan' : 'saved-state', savedStateProblem: typeof saved === 'string' ? saved : null,
-      inodesLoaded: loaded + this.cache.loadCount - loadsBefore,
+      inodesLoaded: loaded + this.cache.loadCount - loadsBefore, parentsLogged,
     };
+  }
+
+  /**
+   * After a full scan: the first build of version 1 logged no SETATTR PARENT when it moved a
+   * directory into another one, so a lazy load (parentHint) would give such a directory the one it
+   * was created in. Log its real parent (from the names, `ScanResult.unloggedParents`), one Op
+   * each — committed like any setattr; a crash between two leaves an unclean image whose next scan
+   * lists the rest. LOG_GC first, as rename does. A read-only mount logs nothing: the parents stay
+   * in `parentFixes`, as do those ENOSPC stops. Returns how many were logged.
+   */
+  private logTrueParents(fixes: ReadonlyArray<{ ino: number; parent: number }>, readOnly: boolean): number {
+    for (const f of fixes) this.parentFixes.set(f.ino, f.parent);
+    if (readOnly || fixes.length === 0) return 0;
+    ensureLogGcFeature(this.region, this.sb);
+    let logged = 0;
+    for (const { ino, parent } of fixes) {
+      const d = this.get(ino); // a lazy load takes its parent from parentFixes
+      try {
+        this.run((op) => op.add(d, setattrEntry(SA.PARENT, { parent })), FREEING);
+      } catch (e) {
+        if (e instanceof FsError && e.code === 'ENOSPC') break;
+        throw e;
+      }
+      this.parentFixes.delete(ino);
+      logged++;
+      this.cache.settle();
+    }
+    return logged;
   }
 
   /** The cache's loader: inode `ino` rebuilt from the table and its log, or null when free. */
@@ -265,6 +308,7 @@ export class FileSystem implements FileSystemApi {
       // `..`: the root is its own parent; else the last logged PARENT, else the creation parent.
       if (ino === this.sb.rootIno) n.parent = ino;
       else if (n.nlink === 0) n.parent = 0;
+      else if (n.parent === 0 && this.parentFixes.has(ino)) n.parent = this.parentFixes.get(ino)!; // logTrueParents
       else if (n.parent === 0) {
         const hint = this.region.readBigU64(n.slotOff + INODE.off.parentHint);
         if (hint < 1n || hint > BigInt(this.table.capacity)) throw new CorruptionError(`inode ${ino}`, n.slotOff, `parent hint ${hint} is not an inode number`);
@@ -312,7 +356,8 @@ export class FileSystem implements FileSystemApi {
     this.lastSeq++;
     // The saved state first (persistent, unreferenced until the next record), then THE COMMIT.
     // With the ERRORS flag the next mount scans anyway: no saved state to write.
-    const savedBlock = this.lastState.errors ? 0 : writeSavedState(this.region, this.allocator, this.inoAlloc, this.lastSeq);
+    // Parents not logged (logTrueParents) need the next mount's scan: no saved state either.
+    const savedBlock = this.lastState.errors || this.parentFixes.size > 0 ? 0 : writeSavedState(this.region, this.allocator, this.inoAlloc, this.lastSeq);
     this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
       ...this.lastState, seq: this.lastSeq, clean: true, lastWriteNs: now,
       savedStateBlock: savedBlock, savedStateSeq: savedBlock === 0 ? 0 : this.lastSeq,

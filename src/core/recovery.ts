@@ -18,7 +18,7 @@ import { ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES } from '../../
 import type { Region } from '../pmem/region';
 import { S_IFDIR, S_IFMT, S_IFREG } from './api';
 import type { BlockExtent } from './block-source';
-import { AssertionFailure } from './assert';
+import { AssertionFailure, assert } from './assert';
 import { CorruptionError } from './errors';
 import { decodeInodeFixed, type InodeFixed } from './inode-codec';
 import { estimateBytes } from './inode-cache';
@@ -50,6 +50,13 @@ export interface ScanResult {
   freeInoRanges: BlockExtent[];
   /** Live inodes whose log was replayed: all of them, kept in `inodes` or not. */
   replayed: number;
+  /**
+   * Directories whose parent from the names differs from the one their log gives (the last
+   * SETATTR PARENT, else parentHint: what a lazy load computes) — those the first build of
+   * version 1 moved without logging PARENT. `parent`: the true one. Usually empty; ascending
+   * order not promised. The mount logs a SETATTR PARENT for each (filesystem.ts).
+   */
+  unloggedParents: Array<{ ino: number; parent: number }>;
   journalRolledBack: boolean;
 }
 
@@ -263,7 +270,9 @@ export const PROGRESS_SLOTS = 4096;
  *    against `typeOf` at once and each named directory's parent recorded in `parentOf`; the
  *    InodeInfo kept only within `keepBytes` (always the root and orphans). A kept directory's
  *    `parent` comes from the names; one not kept gets it when loaded later, from its log
- *    (SETATTR PARENT, else parentHint), as after a fast clean mount.
+ *    (SETATTR PARENT, else parentHint), as after a fast clean mount — so each directory's log
+ *    parent is compared with its named parent as the two meet (one compare per directory, no
+ *    extra memory: `NOT_NAMED` below), and those that differ are listed (`unloggedParents`).
  */
 export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFactories, opts: ScanOptions = {}): ScanResult {
   const table = new InodeTable(region);
@@ -285,9 +294,12 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
   if (sb.rootIno >= typeOf.length || typeOf[sb.rootIno] !== S_IFDIR) {
     throw new CorruptionError('root directory', 0, `inode ${sb.rootIno} is not a live directory`);
   }
-  // The parent of each named directory (0: no name yet); the root is its own, so a name for it is a second one.
+  // The parent of each named directory (0: not met yet; NOT_NAMED | its log parent: replayed, no
+  // name yet); the root is its own, so a name for it is a second one.
+  assert(capacity < NOT_NAMED, () => `inode table of ${capacity} slots: parentOf needs them below 2^31`);
   const parentOf = new Uint32Array(capacity + 1);
   parentOf[sb.rootIno] = sb.rootIno;
+  const unlogged: Array<{ ino: number; parent: number }> = [];
   const pinned = new Set<number>(orphans.occupied.values()).add(sb.rootIno);
   const keepBytes = opts.keepBytes ?? Number.POSITIVE_INFINITY;
   const keepAll = keepBytes === Number.POSITIVE_INFINITY;
@@ -302,7 +314,10 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
     // the generation from the slot itself: markTypes checked it equals the state word's
     const info = replayInode(region, ino, region.readU32(off + I_GENERATION), typeOf[ino]!, off, f);
     addInodeBlocks(used, info);
-    if (info.dir) linkNames(info, typeOf, parentOf);
+    if (info.dir) {
+      if (ino !== sb.rootIno) meetLogParent(info, logParentOf(region, info, capacity), parentOf, unlogged);
+      linkNames(info, typeOf, parentOf, unlogged);
+    }
     if (keepAll || pinned.has(ino)) inodes.set(ino, info);
     else {
       const size = estimateBytes(info);
@@ -314,9 +329,13 @@ export function scanFileSystem(region: Region, sb: SuperblockInfo, f: IndexFacto
   }
   if (progress) progress(capacity, capacity);
   // Parents come from the names here (a PARENT entry replayed into `parent` is overridden); 0 for a directory without a name.
-  for (const n of inodes.values()) if (n.dir) n.parent = parentOf[n.ino]!;
+  for (const n of inodes.values()) {
+    if (!n.dir) continue;
+    const p = parentOf[n.ino]!;
+    n.parent = (p & NOT_NAMED) !== 0 ? 0 : p;
+  }
   return {
-    table, orphans, inodes, replayed: capacity - freeInos.length, used: used.extents(sb.blockCount),
+    table, orphans, inodes, replayed: capacity - freeInos.length, used: used.extents(sb.blockCount), unloggedParents: unlogged,
     freeInos, freeInoRanges: toRanges(freeInos), journalRolledBack: false,
   };
 }
@@ -355,18 +374,46 @@ function addInodeBlocks(used: UsedBlocks, info: InodeInfo): void {
 
 const nameWhere = (d: InodeInfo, key: string): string => `directory ${d.ino}, name ${JSON.stringify(key)}`;
 
+/** In `parentOf`: a directory replayed before any name for it was met; the low bits hold its log parent. */
+const NOT_NAMED = 0x8000_0000;
+const I_PARENT_HINT = INODE.off.parentHint;
+
+/**
+ * The parent a lazy load gives directory `d` (filesystem.ts `loadLazily`): its last SETATTR
+ * PARENT, else its inode's parentHint; 0 when the hint is not an inode number (a lazy load
+ * refuses it; any named parent differs, so the mount logs the right one).
+ */
+function logParentOf(region: Region, d: InodeInfo, capacity: number): number {
+  if (d.parent !== 0) return d.parent;
+  const hint = region.readBigU64(d.slotOff + I_PARENT_HINT);
+  return hint >= 1n && hint <= BigInt(capacity) ? Number(hint) : 0;
+}
+
+/**
+ * Directory `d` was just replayed, its log giving parent `logParent`: compare with its named
+ * parent if that was met already, else leave `logParent` for `linkNames` to compare.
+ */
+function meetLogParent(d: InodeInfo, logParent: number, parentOf: Uint32Array, unlogged: Array<{ ino: number; parent: number }>): void {
+  const named = parentOf[d.ino]!;
+  if (named === 0) parentOf[d.ino] = NOT_NAMED | logParent;
+  else if (named !== logParent) unlogged.push({ ino: d.ino, parent: named });
+}
+
 /**
  * Check directory `d`'s names: each refers to a live inode of the type it says; a directory has
- * one name at most — recorded as its parent in `parentOf`.
+ * one name at most — recorded as its parent in `parentOf` (and compared with the child's log
+ * parent when the child was replayed first: `meetLogParent`).
  */
-function linkNames(d: InodeInfo, typeOf: Uint32Array, parentOf: Uint32Array): void {
+function linkNames(d: InodeInfo, typeOf: Uint32Array, parentOf: Uint32Array, unlogged: Array<{ ino: number; parent: number }>): void {
   // Slots without their names (no Buffer per name); the name is made only for an error.
   d.dir!.forEachSlot((ino, type, key) => {
     const childType = ino < typeOf.length ? typeOf[ino]! : 0; // 0: not a live inode
     if (childType === 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `refers to free inode ${ino}`);
     if (childType !== type) throw new CorruptionError(nameWhere(d, key), d.slotOff, `type 0o${type.toString(8)} but inode ${ino} is 0o${childType.toString(8)}`);
     if (childType === S_IFDIR) {
-      if (parentOf[ino] !== 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `directory ${ino} has a second name`);
+      const was = parentOf[ino]!;
+      if (was !== 0 && (was & NOT_NAMED) === 0) throw new CorruptionError(nameWhere(d, key), d.slotOff, `directory ${ino} has a second name`);
+      if (was !== 0 && (was & ~NOT_NAMED) !== d.ino) unlogged.push({ ino, parent: d.ino });
       parentOf[ino] = d.ino;
     }
   });
