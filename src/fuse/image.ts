@@ -131,7 +131,7 @@ function mountFsMode(region: NativeRegion, opts: OpenImageOptions, device: strin
   if (!core.FileSystem) throw new ImageRefusal('the core file system is not available in this build');
   let fs: CoreFileSystem;
   try {
-    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes, inline: opts.inline, gc: opts.gc });
+    fs = core.FileSystem.mount(region, { atime: opts.readOnly ? 'noatime' : (opts.atime ?? 'relatime'), dramCacheBytes: opts.dramCacheBytes, inline: opts.inline, gc: opts.gc, readOnly: opts.readOnly });
   } catch (e) {
     if (e instanceof CorruptionError || e instanceof FsError) throw new ImageRefusal(`${device}: cannot mount: ${e.message}`);
     throw e;
