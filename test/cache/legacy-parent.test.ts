@@ -13,7 +13,9 @@
 // switched off (tried by hand: `logTrueParents` returning 0 and unmount saving state) the fast
 // mounts here show `..` = the creation parent (2 instead of 3) and the crash test fails. A
 // read-only mount keeps the true parents in DRAM only: logs and feature bits untouched, no saved
-// state. Crashes: on a ShadowRegion every fence of the fixing mount is crashed (subsets of the
+// state. ENOSPC (every free block given to a file by WRITE_EXTENTs appended offline, c's tail
+// page full) stops the logging but not the mount: `..` is right from DRAM, no state is saved, and
+// the scan after space is freed logs them (control by hand: rethrowing ENOSPC fails it). Crashes: on a ShadowRegion every fence of the fixing mount is crashed (subsets of the
 // in-flight lines, DESIGN.md's crash model); each image mounts (scan) with the same tree and the
 // real `..`, then after a clean unmount fast with a tiny budget too, fsck finds nothing, and no
 // image has a PARENT entry committed without LOG_GC in both superblock copies.
@@ -30,7 +32,8 @@ import { checkFileSystem } from '../../src/fsck';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import type { Region } from '../../src/pmem/region';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
-import { BLOCK_SIZE, ET, FEATURE_INCOMPAT_LOG_GC, INODE, SA, SB } from '../../fs-layout';
+import { BLOCK_SIZE, ET, FEATURE_INCOMPAT_LOG_GC, INODE, LOG_PAGE_DATA_BYTES, SA, SB } from '../../fs-layout';
+import { appendEntry } from '../fsck/images';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
 import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
 import { OWNER, b, testClock } from './helpers';
@@ -84,14 +87,17 @@ function asFirstBuild(region: Region): void {
   writeSuperblockState(region, read.sb, read.stateSlot, { ...read.state, seq: read.state.seq + 1, clean: true, savedStateBlock: 0, savedStateSeq: 0 });
 }
 
-interface Legacy { a: number; bDir: number; c: number; x: number; y: number; kept: number }
+interface Legacy { a: number; bDir: number; c: number; x: number; y: number; kept: number; big: number }
+
+/** Bytes of one SETATTR entry (header included). */
+const SETATTR_BYTES = encodeEntry({ ino: 1, gen: 1 }, { type: ET.SETATTR, mask: SA.CTIME, mode: 0, uid: 0, gid: 0, rdev: 0, size: 0, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, nlink: 0, parent: 0 }).length;
 
 /**
  * root/{a/, b/, x/ (moved into y), y/, k/}; a/c moved into b; c and x hold files and a subdirectory.
  * Inode order: a < b < c < x < y, so x is replayed before y names it, and b names c before c is replayed.
  * `kept`: a directory moved by this build (its PARENT entry stays): not listed.
  */
-function legacyImage(region: Region): Legacy {
+function legacyImage(region: Region, fullTailOfC = false): Legacy {
   formatRegion(region, { label: 'legacy', uuid: Buffer.alloc(16, 0x4c), nowNs: 1n });
   const fs = FileSystem.mount(region, opts());
   const a = fs.mkdir(ROOT_INO, b('a'), 0o755, OWNER).ino;
@@ -104,6 +110,11 @@ function legacyImage(region: Region): Legacy {
     fs.write(fs.mknod(d, b('f'), 0o100644, 0, OWNER).ino, 0, Buffer.alloc(5000, d));
     fs.mkdir(d, b('sub'), 0o755, OWNER);
   }
+  const big = fs.mknod(ROOT_INO, b('big'), 0o100644, 0, OWNER).ino;
+  fs.write(big, 0, Buffer.alloc(10, 1));
+  // fullTailOfC: chmods until the rename's SETATTR is the last that fits in c's tail page
+  const room = () => LOG_PAGE_DATA_BYTES - (r64(region, slotOf(region, c) + INODE.off.logTail) % BLOCK_SIZE);
+  for (let i = 0; fullTailOfC && room() >= 2 * SETATTR_BYTES; i++) fs.setattr(c, { mode: 0o700 | (i & 0o77) });
   fs.rename(a, b('c'), bDir, b('c'), 0);
   fs.rename(ROOT_INO, b('x'), y, b('x2'), 0);
   fs.rename(ROOT_INO, b('k'), a, b('k'), 0);
@@ -111,7 +122,31 @@ function legacyImage(region: Region): Legacy {
   stripParent(region, c);
   stripParent(region, x);
   asFirstBuild(region);
-  return { a, bDir, c, x, y, kept };
+  if (fullTailOfC) expect(room()).toBeLessThan(SETATTR_BYTES);
+  return { a, bDir, c, x, y, kept, big };
+}
+
+const r64 = (region: Region, off: number): number => region.readU64(off);
+
+/** Every free block given to file `ino` by WRITE_EXTENT entries appended offline: the region is full. */
+function fillFreeSpace(region: MemoryRegion, ino: number): MemoryRegion {
+  const read = readSuperblock(region);
+  const scan = scanFileSystem(region, read.sb, makeIndexFactories());
+  let image = region.read(0, region.sizeBytes);
+  let at = read.sb.dataStartBlock;
+  let fileOffset = 0;
+  const gaps: Array<[number, number]> = [];
+  for (const u of [...scan.used, { start: read.sb.replicaBlock, count: 1 }]) {
+    if (u.start > at) gaps.push([Math.max(at, read.sb.dataStartBlock), u.start]);
+    at = Math.max(at, u.start + u.count);
+  }
+  for (const [start, end] of gaps) {
+    if (end <= start) continue;
+    const count = end - start;
+    image = appendEntry(image, ino, { type: ET.WRITE_EXTENT, fileOffset, block: start, count, flags: 0, newSize: fileOffset + count * BLOCK_SIZE, mtimeNs: 5n });
+    fileOffset += count * BLOCK_SIZE;
+  }
+  return MemoryRegion.fromImage(image);
 }
 
 /** `..` of every directory, by path (the walk reaches each; lookup of ".." loads lazily). */
@@ -216,6 +251,30 @@ describe('directories moved by the first build: their `..` is logged at the scan
     expect(rw.mountReport.path).toBe('scan');
     expect(rw.mountReport.parentsLogged).toBe(2);
     rw.unmount();
+    const fast = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
+    expect(fast.mountReport.path).toBe('saved-state');
+    expectRightParents(fast, L);
+    fast.unmount();
+    expect(fsckErrors(r)).toEqual([]);
+  });
+
+  it('ENOSPC (a full region, c\'s tail page full): the mount still succeeds with the real `..`, saves no state; once space is freed a scan logs them', () => {
+    const r0 = new MemoryRegion(4 << 20);
+    const L = legacyImage(r0, true);
+    const r = fillFreeSpace(r0, L.big);
+    for (let i = 0; i < 2; i++) {
+      const m = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
+      expect(m.mountReport.path).toBe('scan'); // the second time too: no saved state was written
+      expect(m.freeBlockCount()).toBe(0);
+      expect(m.mountReport.parentsLogged).toBe(0);
+      expectRightParents(m, L);
+      if (i === 1) m.unlink(ROOT_INO, b('big'));
+      m.unmount();
+    }
+    const again = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
+    expect(again.mountReport.path).toBe('scan');
+    expect(again.mountReport.parentsLogged).toBe(2);
+    again.unmount();
     const fast = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
     expect(fast.mountReport.path).toBe('saved-state');
     expectRightParents(fast, L);
