@@ -15,10 +15,11 @@
 // read-only mount keeps the true parents in DRAM only: logs and feature bits untouched, no saved
 // state. ENOSPC (every free block given to a file by WRITE_EXTENTs appended offline, c's tail
 // page full) stops the logging but not the mount: `..` is right from DRAM, no state is saved, and
-// the scan after space is freed logs them (control by hand: rethrowing ENOSPC fails it). Crashes: on a ShadowRegion every fence of the fixing mount is crashed (subsets of the
-// in-flight lines, DESIGN.md's crash model); each image mounts (scan) with the same tree and the
-// real `..`, then after a clean unmount fast with a tiny budget too, fsck finds nothing, and no
-// image has a PARENT entry committed without LOG_GC in both superblock copies.
+// the scan after space is freed logs them (control by hand: rethrowing ENOSPC fails it).
+// Crashes: on a ShadowRegion every fence of the fixing mount is crashed (subsets of the in-flight
+// lines, DESIGN.md's crash model); each image mounts (scan) with the same tree and the real `..`,
+// then after a clean unmount fast with a tiny budget too, fsck finds nothing, and no image has a
+// PARENT entry committed without LOG_GC in both superblock copies.
 import { describe, expect, it } from 'vitest';
 import { ROOT_INO, S_IFDIR, S_IFMT } from '../../src/core/api';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
