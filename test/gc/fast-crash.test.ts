@@ -12,12 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../fs-layout/constants';
 import { LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL } from '../../fs-layout/log';
 import { FileSystem } from '../../src/core/filesystem';
-import { checkFileSystem } from '../../src/fsck';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { Prng } from '../../tools/crash/prng';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
-import { infoOf, replayProblem } from './fast-helpers';
+import { crashAtEveryFence, infoOf } from './fast-helpers';
 import { makeGcFs, OWNER } from './helpers';
 
 const K = BLOCK_SIZE;
@@ -52,38 +50,8 @@ describe('fast GC: a crash at any fence', () => {
     const before = snapshotTree(h.fs, { times: true });
     const oldChain = infoOf(h.fs, f).logPages.slice();
     expect(oldChain[0]).toBe(compacted[0]);
-    let fences = 0;
-    let images = 0;
-    const heads = new Set<number>();
-    const chains: number[][] = [];
-    const problems: string[] = [];
-    const off = region.onFence((r) => {
-      fences++;
-      for (const sub of chooseSubsets(groupUnits(r.inFlightLines(), () => true), DEFAULT_POLICY)) {
-        const cr = ShadowRegion.fromImage(r.crashImage(sub.lines));
-        images++;
-        const fs = FileSystem.mount(cr, { ...h.opts, gc: false, strict: true });
-        const diff = compareSnapshots(before, snapshotTree(fs, { times: true }));
-        if (diff) problems.push(`fence ${fences} ${sub.label}: ${diff}`);
-        const chain = infoOf(fs, f).logPages.slice();
-        chains.push(chain);
-        heads.add(chain[0]);
-        let k = 0;
-        for (const p of chain) { while (k < oldChain.length && oldChain[k] !== p) k++; if (k === oldChain.length) problems.push(`fence ${fences}: page ${p} not in the old chain, in order`); }
-        const problem = replayProblem(fs, cr, f);
-        if (problem) problems.push(`fence ${fences}: ${problem}`);
-        fs.unmount();
-        const fsck = checkFileSystem(cr, { repair: 'none' }).problems.filter((p) => p.severity !== 'note');
-        if (fsck.length) problems.push(`fence ${fences} ${sub.label}: fsck ${fsck.map((p) => p.message).join('; ')}`);
-        cr.close();
-      }
-    });
     let freed = 0;
-    try {
-      freed = h.fs.fastGcLogOf(f);
-    } finally {
-      off();
-    }
+    const { fences, images, heads, chains, problems } = crashAtEveryFence(region, h.opts, f, before, oldChain, () => { freed = h.fs.fastGcLogOf(f); });
     const newChain = infoOf(h.fs, f).logPages;
     console.log(`fast GC crash: ${oldChain.length} pages, ${freed} freed in ${fences} commits, ${images} crash images`);
     expect(problems).toEqual([]);

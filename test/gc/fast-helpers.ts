@@ -1,15 +1,19 @@
 // Shared helpers for the fast-GC tests: a peek at an inode's DRAM state and its on-media chain,
-// strict-mode's replay check on demand, the tail page's free room, and fast GC's environment (to
-// call fastGcStep with a budget, as the policy does).
+// strict-mode's replay check on demand, the tail page's free room, fast GC's environment (to
+// call fastGcStep with a budget, as the policy does), and the crash check at every fence.
 import { BLOCK_SIZE } from '../../fs-layout/constants';
 import { INODE } from '../../fs-layout/inode';
 import { LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL } from '../../fs-layout/log';
-import type { FileSystem } from '../../src/core/filesystem';
+import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import type { CompactEnv } from '../../src/core/gc/compact';
 import { makeIndexFactories } from '../../src/core/index-adapters';
 import type { InodeInfo } from '../../src/core/inode-info';
 import { verifyInode } from '../../src/core/recovery';
 import type { Region } from '../../src/pmem/region';
+import { ShadowRegion } from '../../src/pmem/shadow-region';
+import { checkFileSystem } from '../../src/fsck';
+import { compareSnapshots, snapshotTree, type TreeSnapshot } from '../../tools/crash/snapshot';
+import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
 
 /** The live DRAM state of inode `ino` (a test-only look inside the core). */
 export function infoOf(fs: FileSystem, ino: number): InodeInfo {
@@ -43,4 +47,46 @@ export function chainOf(fs: FileSystem, region: Region, ino: number): number[] {
 export function roomOf(fs: FileSystem, ino: number): number {
   const t = infoOf(fs, ino).logTail % BLOCK_SIZE;
   return LOG_PAGE_DATA_BYTES - t;
+}
+
+/** What `crashAtEveryFence` saw: fences, crash images, the chains and heads the images mounted with, and every problem. */
+export interface FenceCrashReport { fences: number; images: number; heads: Set<number>; chains: number[][]; problems: string[] }
+
+/**
+ * Run `act` (a fast GC of inode `ino`) with a hook at every fence of `region`: each crash image
+ * (subsets of the in-flight 64-byte lines, tools/crash/subsets.ts) must mount (strict mode) as
+ * `before` (times included), replay `ino`'s log as its DRAM state, hold a chain that is `oldChain`
+ * less some pages (in order), and check fsck-clean.
+ */
+export function crashAtEveryFence(
+  region: ShadowRegion, opts: MountOptions, ino: number, before: TreeSnapshot, oldChain: readonly number[], act: () => void,
+): FenceCrashReport {
+  const r: FenceCrashReport = { fences: 0, images: 0, heads: new Set(), chains: [], problems: [] };
+  const off = region.onFence((live) => {
+    r.fences++;
+    for (const sub of chooseSubsets(groupUnits(live.inFlightLines(), () => true), DEFAULT_POLICY)) {
+      const cr = ShadowRegion.fromImage(live.crashImage(sub.lines));
+      r.images++;
+      const fs = FileSystem.mount(cr, { ...opts, gc: false, strict: true });
+      const diff = compareSnapshots(before, snapshotTree(fs, { times: true }));
+      if (diff) r.problems.push(`fence ${r.fences} ${sub.label}: ${diff}`);
+      const chain = infoOf(fs, ino).logPages.slice();
+      r.chains.push(chain);
+      r.heads.add(chain[0]);
+      let k = 0;
+      for (const p of chain) { while (k < oldChain.length && oldChain[k] !== p) k++; if (k === oldChain.length) r.problems.push(`fence ${r.fences}: page ${p} not in the old chain, in order`); }
+      const problem = replayProblem(fs, cr, ino);
+      if (problem) r.problems.push(`fence ${r.fences}: ${problem}`);
+      fs.unmount();
+      const fsck = checkFileSystem(cr, { repair: 'none' }).problems.filter((p) => p.severity !== 'note');
+      if (fsck.length) r.problems.push(`fence ${r.fences} ${sub.label}: fsck ${fsck.map((p) => p.message).join('; ')}`);
+      cr.close();
+    }
+  });
+  try {
+    act();
+  } finally {
+    off();
+  }
+  return r;
 }

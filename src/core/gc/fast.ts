@@ -1,6 +1,7 @@
 /**
- * Log GC, fast (NOVA's fast GC): unlink a FILE log's pages whose entries are all dead, without
- * copying anything. FORMAT.md "Log garbage collection", "Fast GC".
+ * Log GC, fast (NOVA's fast GC): unlink a file's or a directory's log pages whose entries are all
+ * dead, without copying anything. The rules below are a FILE log's; a directory's are in
+ * ./fast-dir.ts (names added and removed inside one run of dead pages). FORMAT.md "Log garbage collection", "Fast GC".
  *
  * A page P (never the tail page: it holds the committed tail) is DEAD when
  *   1. every entry in P is a WRITE_EXTENT or an INLINE_WRITE (any other entry pins the page);
@@ -41,13 +42,14 @@ import { BLOCK_SIZE } from '../../../fs-layout/constants';
 import { E_INLINE, E_PUNCH, E_WRITE, ENTRY_HEADER, ENTRY_HEADER_SIZE, ET, LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';
 import { assert } from '../assert';
 import { OpAllocations } from '../block-source';
-import { CorruptionError } from '../errors';
 import type { ExtentIndex } from '../indexes';
 import type { InodeInfo } from '../inode-info';
 import { INLINE_DATA_AT } from '../log-codec';
 import { commitLogHead, commitPageLink } from '../log-writer';
 import { FREEING } from '../space-reserve';
 import type { CompactEnv } from './compact';
+import { findDeadDirPages } from './fast-dir';
+import { type PageScan, type SizeKind, scanPage, u64 } from './page-scan';
 
 export interface FastGcResult {
   /** Index in `info.logPages` (as it stands after this call) where the next step should start; the tail page's index once the whole log was examined. */
@@ -69,52 +71,6 @@ const I_OFF = BODY + E_INLINE.off.fileOffset;
 const I_LEN = BODY + E_INLINE.off.dataLength;
 const P_OFF = BODY + E_PUNCH.off.fileOffset;
 const P_LEN = BODY + E_PUNCH.off.length;
-
-/** The first WRITE_EXTENT / INLINE_WRITE / TRUNCATE of a page: 'write', 'truncate', or null (none). */
-type SizeKind = 'write' | 'truncate' | null;
-
-/** One page's committed entries as the rules need them. */
-interface PageScan {
-  page: Buffer;
-  /** Region offset of the page. */
-  base: number;
-  /** In-page offsets of the entries, in log order. */
-  entries: number[];
-  /** Every entry is a WRITE_EXTENT or an INLINE_WRITE (rule 1). */
-  writesOnly: boolean;
-  first: SizeKind;
-}
-
-/** A u64 field below 2^53 read as two halves (DESIGN.md: no BigInt on this path). */
-function u64(page: Buffer, at: number): number {
-  return page.readUInt32LE(at) + page.readUInt32LE(at + 4) * 0x1_0000_0000;
-}
-
-/**
- * The committed entries of log page `block`: up to `limit` (the in-page offset of the committed
- * tail on the tail page; bytes past it may be an aborted append's), else the end-of-page rule.
- */
-function scanPage(env: CompactEnv, block: number, limit: number): PageScan {
-  const base = block * B;
-  const u = env.region.bytes(base, LOG_PAGE_DATA_BYTES); // a page never crosses a window
-  const page = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  const out: PageScan = { page, base, entries: [], writesOnly: true, first: null };
-  let pos = 0;
-  while (pos < limit && LOG_PAGE_DATA_BYTES - pos >= ENTRY_HEADER_SIZE) {
-    const type = page.readUInt16LE(pos + ENTRY_HEADER.off.type);
-    if (type === 0) break;
-    const len = page.readUInt16LE(pos + ENTRY_HEADER.off.length);
-    if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > LOG_PAGE_DATA_BYTES - pos) {
-      throw new CorruptionError('log page (fast GC)', base + pos, `bad entry length ${len}`);
-    }
-    const isWrite = type === ET.WRITE_EXTENT || type === ET.INLINE_WRITE;
-    if (out.first === null && (isWrite || type === ET.TRUNCATE)) out.first = isWrite ? 'write' : 'truncate';
-    if (!isWrite) out.writesOnly = false;
-    out.entries.push(pos);
-    pos += len;
-  }
-  return out;
-}
 
 /**
  * File byte ranges that a LATER entry (WRITE_EXTENT or PUNCH) of the pages read sets or unmaps:
@@ -172,7 +128,7 @@ function findDead(env: CompactEnv, info: InodeInfo, from: number, stop: number):
   const tailIndex = pages.length - 1;
   const last = Math.min(tailIndex, stop - 1 + LOOKAHEAD_PAGES);
   const scans: PageScan[] = [];
-  for (let i = from; i <= last; i++) scans.push(scanPage(env, pages[i], i === tailIndex ? info.logTail - pages[i] * B : LOG_PAGE_DATA_BYTES));
+  for (let i = from; i <= last; i++) scans.push(scanPage(env.region, pages[i], i === tailIndex ? info.logTail - pages[i] * B : LOG_PAGE_DATA_BYTES));
   const x = info.extents!;
   const later = new Covered(env);
   const dead: boolean[] = new Array<boolean>(stop - from).fill(false);
@@ -203,16 +159,17 @@ function findDead(env: CompactEnv, info: InodeInfo, from: number, stop: number):
 /**
  * Examine up to `budget` pages of `info`'s log from index `from` (never the last page), and
  * unlink the all-dead ones, each run of consecutive dead pages with one 8-byte commit; the freed
- * pages go back to the allocator. Logs of other than regular files are left alone.
+ * pages go back to the allocator. Symlink logs are left alone.
  */
 export function fastGcStep(env: CompactEnv, info: InodeInfo, from: number, budget: number): FastGcResult {
   const tailIndex = info.logPages.length - 1;
   const start = Math.max(0, from);
-  if (!info.extents || start >= tailIndex || budget <= 0) return { next: Math.min(start, Math.max(tailIndex, 0)), examined: 0, freed: 0 };
+  if ((!info.extents && !info.dir) || start >= tailIndex || budget <= 0) return { next: Math.min(start, Math.max(tailIndex, 0)), examined: 0, freed: 0 };
   const tailBlock = info.logPages[tailIndex];
   assert(Math.floor((info.logTail - 1) / B) === tailBlock, () => `inode ${info.ino}: tail ${info.logTail} not in the last page ${tailBlock}`);
   const stop = Math.min(tailIndex, start + budget);
-  const dead = findDead(env, info, start, stop);
+  const dead = info.extents ? findDead(env, info, start, stop)
+    : findDeadDirPages(env.region, info, start, stop, Math.min(tailIndex, stop - 1 + LOOKAHEAD_PAGES));
   const ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
   const kept = info.logPages.slice(0, start);
   let freed = 0;
