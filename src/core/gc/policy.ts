@@ -3,8 +3,8 @@
  *
  * After every commit (Op's hook), each changed, still-live inode whose log has reached its
  * threshold (≥ `minPages` pages, and at least twice the length it had after its last collection
- * or skipped attempt) gets a task: a file log first a FAST pass (./fast.ts: unlink the pages whose
- * entries are all dead, nothing copied), then — for any log — when its estimated live entries
+ * or skipped attempt) gets a task: a file's or a directory's log first a FAST pass (./fast.ts:
+ * unlink the pages whose entries are all dead, nothing copied), then — for any log — when its estimated live entries
  * fill less than half of the pages before the tail page, a COMPACTION (./compact.ts). Tasks run
  * `stepPages` pages of work per commit (replayed, examined or written), oldest task first, so no
  * operation pays for a whole log: the pause an operation sees is bounded by `stepPages`, not by
@@ -115,7 +115,7 @@ export class LogGc {
     for (const n of changed) {
       if (this.tasks.length >= MAX_TASKS) break;
       if (n.logPages.length < Math.max(this.opts.minPages, this.next.get(n) ?? 0) || !this.env.isLive(n) || this.taskOf(n)) continue;
-      if (n.extents) this.tasks.push({ kind: 'fast', n, next: 0 });
+      if (n.extents || n.dir) this.tasks.push({ kind: 'fast', n, next: 0 });
       else this.considerCompaction(n);
     }
   }
@@ -194,7 +194,7 @@ export class LogGc {
       .sort((a, b) => b.logPages.length - a.logPages.length).slice(0, RECLAIM_MAX_LOGS);
     let freed = 0;
     for (const n of longest) {
-      if (n.extents) freed += this.fastCollect(n); // frees pages without taking any
+      freed += this.fastCollect(n); // frees pages without taking any
       const r = this.tryCompact(n);
       if (r) freed += r.pagesFreed - r.pagesWritten;
       this.next.set(n, 2 * n.logPages.length);
