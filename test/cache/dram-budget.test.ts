@@ -10,70 +10,24 @@
 // arrays (they keep the length of the most entries ever held), and what one pinned root holds.
 // Size: PMLOGFS_CACHE_DRAM_FILES (default 200,000) in directories of 500.
 import { describe, expect, it } from 'vitest';
-import { ROOT_INO, S_IFREG } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
-import { formatRegion } from '../../src/core/format';
-import { MemoryRegion } from '../../src/pmem/memory-region';
-import { Prng } from '../../tools/crash/prng';
-import { OWNER, b } from './helpers';
+import { checkManyFiles, manyFilesImage } from './many-files';
 import { heapAfterGc as heap } from '../support/heap';
 
 
 const FILES = Number(process.env.PMLOGFS_CACHE_DRAM_FILES ?? 200_000);
-const PER_DIR = 500;
-const DIRS = Math.ceil(FILES / PER_DIR);
 const BUDGET = 8 * 2 ** 20;
 /** Heap beyond the budget allowed (see the header). */
 const HEAP_CONSTANT = 6 * 2 ** 20;
 const MiB = (x: number) => `${(x / 2 ** 20).toFixed(1)} MiB`;
 
-/** The image: DIRS directories under the root, FILES files, every 50th with 100 bytes of data. */
-function build(): MemoryRegion {
-  const region = new MemoryRegion((FILES + FILES / 31 + DIRS * 16 + FILES / 50 + 8192) * 4096);
-  formatRegion(region);
-  const fs = FileSystem.mount(region, { atime: 'noatime', dramCacheBytes: BUDGET });
-  const dirs: number[] = [];
-  for (let d = 0; d < DIRS; d++) dirs.push(fs.mkdir(ROOT_INO, b(`d${d}`), 0o755, OWNER).ino);
-  for (let i = 0; i < FILES; i++) {
-    const f = fs.mknod(dirs[Math.floor(i / PER_DIR)], b(`f${i}`), S_IFREG | 0o644, 0, OWNER).ino;
-    if (i % 50 === 0) fs.write(f, 0, content(i));
-  }
-  fs.unmount();
-  return region;
-}
-
-function content(i: number): Buffer {
-  return Buffer.from(`file ${i} `.repeat(20).slice(0, 100));
-}
-
-/** Every file reachable and readable: a full walk (getattr of each), then 2,000 sampled reads by path. */
-function checkAll(fs: FileSystem): void {
-  let files = 0;
-  fs.walk((path, attr) => {
-    if (path.length === 2) {
-      files++;
-      const i = Number(path[1].toString().slice(1));
-      expect(attr.size, path.join('/')).toBe(i % 50 === 0 ? 100 : 0);
-    }
-  });
-  expect(files).toBe(FILES);
-  const rng = new Prng(5);
-  for (let k = 0; k < 2000; k++) {
-    const i = k < 100 ? rng.below(FILES / 50) * 50 : rng.below(FILES);
-    const dir = fs.lookup(ROOT_INO, b(`d${Math.floor(i / PER_DIR)}`)).ino;
-    const f = fs.lookup(dir, b(`f${i}`)).ino;
-    const got = fs.read(f, 0, 200);
-    expect(got.equals(i % 50 === 0 ? content(i) : Buffer.alloc(0)), `f${i}`).toBe(true);
-  }
-}
-
 describe(`DRAM budget: ${FILES} files, dram_cache 8 MiB`, () => {
   it('fast clean mount + full walk, and unclean mount (scan within the budget) + full walk, stay within budget + constant', () => {
-    const region = build();
+    const region = manyFilesImage(FILES, BUDGET, true);
     const h0 = heap();
     let fs = FileSystem.mount(region, { atime: 'noatime', dramCacheBytes: BUDGET });
     expect(fs.mountReport.path).toBe('saved-state');
-    checkAll(fs);
+    checkManyFiles(fs, FILES, 5);
     const h1 = heap();
     const s1 = fs.cacheStats();
     console.log(`fast mount + walk: heap ${MiB(h0)} -> ${MiB(h1)} (+${MiB(h1 - h0)}); cache ${s1.inMemory} inodes, ~${MiB(s1.estimatedBytes)}, ${s1.loads} loads, ${s1.evictions} evictions`);
@@ -87,7 +41,7 @@ describe(`DRAM budget: ${FILES} files, dram_cache 8 MiB`, () => {
     fs = FileSystem.mount(region, { atime: 'noatime', dramCacheBytes: BUDGET });
     expect(fs.mountReport.path).toBe('scan');
     const h3 = heap();
-    checkAll(fs);
+    checkManyFiles(fs, FILES, 5);
     const h4 = heap();
     const s2 = fs.cacheStats();
     console.log(`unclean mount: heap ${MiB(h2)} -> ${MiB(h3)} after the scan, ${MiB(h4)} after the walk; cache ${s2.inMemory} inodes, ~${MiB(s2.estimatedBytes)}`);
