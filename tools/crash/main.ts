@@ -33,7 +33,8 @@ the in-flight cache lines, which must show the state before or after the operati
   --no-usability       skip the create/write/read/delete probe on recovered images
   --no-times           do not compare mtime/ctime
   --gc MIN,STEP        log GC from MIN pages (>= 2), STEP pages of work per operation (>= 1), e.g. 2,1
-                       (default: the core's, 8,16: short workloads rarely reach it)
+                       (default: the core's, 8,16: short workloads rarely reach it); also runs
+                       the gc/* workloads, whose tested steps run fast GC and compactions
   --fault NAME         turn a test-only fault switch on (${FAULT_NAMES.join(', ')})
   --json               print the report as JSON
   --quiet              no progress lines
@@ -90,6 +91,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
         const m = /^(\d+),(\d+)$/.exec(next() ?? '');
         if (!m || Number(m[1]) < 2 || Number(m[2]) < 1) throw new UsageError('--gc needs MIN,STEP with MIN >= 2 and STEP >= 1, e.g. 2,1');
         p.gc = { minPages: Number(m[1]), stepPages: Number(m[2]) };
+        plan.gc = true;
         break;
       }
       case '--fault': {

@@ -8,7 +8,7 @@ import { DEFAULT_OPTIONS, HarnessOptions, runWorkload } from './engine';
 import { DEFAULT_RANDOM, randomWorkload } from './random-workload';
 import { RunStats } from './stats';
 import { CrashTarget } from './target';
-import { seq1, seq2, Workload } from './workloads';
+import { gcWorkloads, seq1, seq2, Workload } from './workloads';
 
 export interface SuitePlan {
   /** 1 = seq-1; 2 = seq-1 and seq-2 pairs. 0 = neither (random only). */
@@ -22,6 +22,8 @@ export interface SuitePlan {
   randomLength: number;
   /** Only workloads whose name contains this. */
   filter?: string;
+  /** Add the log-GC workloads (./workloads.ts gcWorkloads; meant with an eager-GC target). */
+  gc?: boolean;
 }
 
 export const DEFAULT_PLAN: SuitePlan = { depth: 2, seeds: [1], pairs: 40, randomPerSeed: 1, randomLength: 40 };
@@ -29,6 +31,7 @@ export const DEFAULT_PLAN: SuitePlan = { depth: 2, seeds: [1], pairs: 40, random
 export function planWorkloads(plan: SuitePlan): Workload[] {
   const out: Workload[] = [];
   if (plan.depth >= 1) out.push(...seq1(plan.kinds));
+  if (plan.gc) out.push(...gcWorkloads());
   for (const seed of plan.seeds) {
     if (plan.depth >= 2) out.push(...seq2(seed, plan.pairs, plan.kinds));
     for (let i = 0; i < plan.randomPerSeed; i++) {

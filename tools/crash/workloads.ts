@@ -226,3 +226,25 @@ export function seq2(seed: number, count: number, kinds?: readonly string[]): Wo
   return out;
 }
 
+/**
+ * Workloads that make log GC run inside the tested steps (with the target mounted with eager GC,
+ * `npm run crash -- --gc 2,1`): untested steps grow a directory's log with short-lived names, a
+ * file's log with overwrites and another's with chmods; the tested steps go on doing so, so their
+ * fences include fast GC's unlinks and a compaction's writes and logHead commit.
+ */
+export function gcWorkloads(): Workload[] {
+  const churn = (from: number, to: number): Op[] => Array.from({ length: to - from }, (_, i) => [
+    { k: 'create', path: `D/t${from + i}`, perm: 0o644 } as Op,
+    { k: 'unlink', path: `D/t${from + i}` } as Op,
+  ]).flat();
+  const overwrites = (from: number, to: number): Op[] => Array.from({ length: to - from }, (_, i) => (
+    { k: 'write', at: 'F', off: ((from + i) % 8) * 4 * KIB + ((from + i) % 3 === 0 ? 100 : 0), len: (from + i) % 3 === 0 ? 64 : 4 * KIB, tag: (from + i) % 250 } as Op));
+  const chmods = (from: number, to: number): Op[] => Array.from({ length: to - from }, (_, i) => (
+    { k: 'setattr', at: 'S', perm: 0o600 | ((from + i) & 0o77) } as Op));
+  return [
+    // (setup lengths put a collection's commits inside the tested steps, at minPages 2, stepPages 1)
+    build('gc/dir-churn', 1, [{ k: 'mkdir', path: 'D', perm: 0o755 }, ...churn(0, 140)], [...churn(140, 150), { k: 'setattr', at: 'D', perm: 0o700 }, ...churn(150, 155)]),
+    build('gc/overwrite', 1, [{ k: 'create', path: 'F', perm: 0o644 }, ...overwrites(0, 300)], overwrites(300, 345)),
+    build('gc/setattr', 1, [{ k: 'create', path: 'S', perm: 0o644 }, ...chmods(0, 300)], chmods(300, 330)),
+  ];
+}
