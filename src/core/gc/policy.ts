@@ -185,22 +185,25 @@ export class LogGc {
     while (this.tasks.length > 0) this.drop(this.tasks[0]);
   }
 
-  /** ENOSPC: collect the longest logs among `candidates` at once; returns the pages freed (net). */
+  /**
+   * ENOSPC: drop the tasks in progress and collect the longest logs among `candidates` at once;
+   * returns the blocks this gave back to the allocator (net: a dropped task's pages count too).
+   */
   reclaim(candidates: Iterable<InodeInfo>): number {
     if (!this.opts.enabled) return 0;
+    const free0 = this.env.allocator.freeBlocks();
     this.abortAll(); // their pages come back, and nothing half-done holds blocks
     this.counters.reclaims++;
     const longest = [...candidates].filter((n) => n.logPages.length >= RECLAIM_MIN_PAGES && this.env.isLive(n))
       .sort((a, b) => b.logPages.length - a.logPages.length).slice(0, RECLAIM_MAX_LOGS);
-    let freed = 0;
     for (const n of longest) {
-      freed += this.fastCollect(n); // frees pages without taking any
-      const r = this.tryCompact(n);
-      if (r) freed += r.pagesFreed - r.pagesWritten;
+      this.fastCollect(n); // frees pages without taking any
+      this.tryCompact(n);
       this.next.set(n, 2 * n.logPages.length);
     }
-    this.counters.reclaimedPages += freed;
-    return freed;
+    const gained = this.env.allocator.freeBlocks() - free0;
+    this.counters.reclaimedPages += gained;
+    return gained;
   }
 
   /** Fast GC over `n`'s whole log now (tests, tools): the pages freed. */
