@@ -16,4 +16,5 @@ export { ShadowRegion, type FenceHook } from './shadow-region';
 export { crc32c, crc32cJs } from './crc32c';
 export { diffLines, copyLines } from './line-ops';
 export { NativeRegion, openRegion, type OpenRegionOptions } from './native-region';
+export { ReadOnlyRegion } from './read-only-region';
 export { lockImage, type ImageLock } from './image-lock';
