@@ -24,11 +24,17 @@
  * (recovery.ts), then the cache trims to its budget. Either way the non-CLEAN record (without
  * the saved state) is persistent before anything else changes. Unmount writes the saved state,
  * then the CLEAN record naming it (the commit).
+ *
+ * Read-only (MountOptions.readOnly): nothing is ever written. The core runs on a ReadOnlyRegion
+ * (src/pmem/read-only-region.ts) that refuses every store; no state record at mount or unmount;
+ * an interrupted journal is rolled back in DRAM only (the region's overlay); orphans stay pinned;
+ * no log GC, no atime, no LOG_GC bit; every mutating call throws EROFS before touching anything.
  */
 import {
   BLOCK_SIZE, ET, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
   inodeState, inodeStateGeneration, inodeStateValid,
 } from '../../fs-layout';
+import { ReadOnlyRegion } from '../pmem/read-only-region';
 import type { Region } from '../pmem/region';
 import {
   type Attr, type DirEntry, type FileSystemApi, type Ino, type Owner, type ReadSegment, type SetAttrChanges,
@@ -89,8 +95,9 @@ export interface MountOptions {
    */
   inline?: boolean;
   /**
-   * A mount that must not log anything of its own (FUSE `-o ro`, whose adapter refuses every
-   * change): the `..` repair of a first-build image (`logTrueParents`) is then kept in DRAM only.
+   * A mount that writes nothing to the region (FUSE `-o ro`): no state record at mount or unmount,
+   * the journal rolled back in DRAM only, orphans not freed, no log GC, no atime, and the `..`
+   * repair of a first-build image (`logTrueParents`) kept in DRAM; every mutating call is EROFS.
    */
   readOnly?: boolean;
 }
@@ -101,7 +108,9 @@ export const DEFAULT_DRAM_CACHE_BYTES = 256 * 2 ** 20;
 /** What mount did. */
 export interface MountReport {
   superblock: SuperblockRead;
+  /** An interrupted journal was rolled back (a read-only mount: in DRAM only, the media unchanged). */
   journalRolledBack: boolean;
+  /** Orphans freed (always 0 on a read-only mount: they stay pinned in DRAM). */
   orphansFreed: number;
   /** 'saved-state': loaded the clean unmount's saved state (no log scan); 'scan': full scan. */
   path: 'saved-state' | 'scan';
@@ -151,6 +160,8 @@ export class FileSystem implements FileSystemApi {
   private readonly atime: 'relatime' | 'strictatime' | 'noatime';
   /** Small writes go inline in the log (MountOptions.inline and the INLINE_DATA feature). */
   private readonly inline: boolean;
+  /** MountOptions.readOnly: nothing is written; mutating calls throw EROFS. */
+  readonly readOnly: boolean;
   private stateSlot: number;
   private mounted = true;
   /**
@@ -175,13 +186,18 @@ export class FileSystem implements FileSystemApi {
     const calls = ['lookup', 'getattr', 'setattr', 'mknod', 'mkdir', 'symlink', 'readlink', 'link', 'unlink', 'rmdir', 'rename',
       'open', 'release', 'read', 'readSegments', 'write', 'fallocate', 'lseek', 'readdir', 'statfs', 'getxattr', 'setxattr',
       'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk', 'compactLogOf'] as const;
+    // A read-only mount refuses these at their entry, before any check or lookup touches anything.
+    const mutating = new Set<string>(['setattr', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'write',
+      'fallocate', 'setxattr', 'removexattr', 'compactLogOf']);
     const proto = FileSystem.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const name of calls) {
       const f = proto[name];
       assert(typeof f === 'function', () => `FileSystem.${name} is not a method`);
+      const refuse = mutating.has(name);
       proto[name] = function bracketed(this: FileSystem, ...args: unknown[]): unknown {
         this.callDepth++;
         try {
+          if (refuse && this.readOnly) err('EROFS', `${name}: mounted read-only`);
           return f.apply(this, args);
         } finally {
           if (--this.callDepth === 0 && this.mounted) this.cache.settle();
@@ -190,12 +206,16 @@ export class FileSystem implements FileSystemApi {
     }
   }
 
-  private constructor(region: Region, read: SuperblockRead, opts: MountOptions) {
+  private constructor(base: Region, read: SuperblockRead, opts: MountOptions) {
+    this.readOnly = opts.readOnly === true;
+    // Read-only: every store is refused below this point, except the journal rollback's (DRAM).
+    const ro = this.readOnly ? new ReadOnlyRegion(base) : null;
+    const region = ro ?? base;
     this.region = region;
     this.sb = read.sb;
     this.faults = opts.faults ?? NO_FAULTS;
     this.clock = opts.clock ?? nowNs;
-    this.atime = opts.atime ?? 'relatime';
+    this.atime = this.readOnly ? 'noatime' : opts.atime ?? 'relatime';
     this.inline = opts.inline !== false && (read.sb.featureIncompat & FEATURE_INCOMPAT_INLINE_DATA) !== 0;
     const now = this.clock();
     // Read (only) the saved state of a clean unmount, if any, before invalidating it.
@@ -208,15 +228,24 @@ export class FileSystem implements FileSystemApi {
       table.load(read.sb.inodeTableBlock);
       saved = readSavedState(region, read.sb, read.state, table.capacity);
     } else if (read.state.clean) saved = 'no saved state';
-    // Invalidate the clean state (and any saved allocator state) before changing anything.
-    this.stateSlot = writeSuperblockState(region, read.sb, read.stateSlot, {
-      ...read.state, seq: read.state.seq + 1, clean: false, mountCount: read.state.mountCount + 1,
-      lastMountNs: now, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
-    });
-    this.lastSeq = read.state.seq + 1;
-    // fsck clears the ERRORS flag once its full check and repairs are done (MountOptions.clearErrors).
-    this.lastState = { ...read.state, errors: read.state.errors && !opts.clearErrors, mountCount: read.state.mountCount + 1, lastMountNs: now };
+    if (ro) {
+      // Read-only: the state record stays as it is (no mount count, no seq, no times).
+      this.stateSlot = read.stateSlot;
+      this.lastSeq = read.state.seq;
+      this.lastState = read.state;
+    } else {
+      // Invalidate the clean state (and any saved allocator state) before changing anything.
+      this.stateSlot = writeSuperblockState(region, read.sb, read.stateSlot, {
+        ...read.state, seq: read.state.seq + 1, clean: false, mountCount: read.state.mountCount + 1,
+        lastMountNs: now, lastWriteNs: now, savedStateBlock: 0, savedStateSeq: 0,
+      });
+      this.lastSeq = read.state.seq + 1;
+      // fsck clears the ERRORS flag once its full check and repairs are done (MountOptions.clearErrors).
+      this.lastState = { ...read.state, errors: read.state.errors && !opts.clearErrors, mountCount: read.state.mountCount + 1, lastMountNs: now };
+    }
+    // Read-only: the rollback's words go to the region's DRAM overlay; sealed, nothing more is accepted.
     const rolledBack = rollbackJournal(region, read.sb.journalBlock);
+    ro?.seal();
     if (rolledBack && typeof saved !== 'string') saved = 'the journal was not idle';
     this.factories = makeIndexFactories();
     const budget = opts.dramCacheBytes ?? DEFAULT_DRAM_CACHE_BYTES;
@@ -229,7 +258,8 @@ export class FileSystem implements FileSystemApi {
       this.orphans = new OrphanList(region);
       this.orphans.load(read.sb.orphanBlock);
       this.allocator = ExtentAllocator.fromFreeExtents(read.sb.dataStartBlock, read.sb.replicaBlock, saved.freeExtents);
-      for (const blk of saved.chainBlocks) this.allocator.free(blk, 1);
+      // (read-only: the clean record still names them, and nothing is allocated anyway)
+      if (!ro) for (const blk of saved.chainBlocks) this.allocator.free(blk, 1);
       this.inoAlloc = InoAllocator.fromFreeRanges(1, table.capacity, saved.freeInos);
       const root = this.cache.get(read.sb.rootIno);
       if (!root || !root.dir) throw new CorruptionError('root directory', 0, `inode ${read.sb.rootIno} is not a live directory`);
@@ -254,11 +284,11 @@ export class FileSystem implements FileSystemApi {
       region, allocator: this.allocator, reserveBlocks: this.ctx.reserveBlocks, dataStartBlock: read.sb.dataStartBlock, factories: this.factories,
       genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
       beforeRewrite: () => ensureLogGcFeature(region, read.sb),
-    }, opts.gc === false ? { enabled: false } : opts.gc);
+    }, opts.gc === false || ro ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
-    const parentsLogged = this.logTrueParents(unlogged, opts.readOnly === true);
-    const freed = this.cleanOrphans();
+    const parentsLogged = this.logTrueParents(unlogged, this.readOnly);
+    const freed = ro ? 0 : this.cleanOrphans(); // read-only: orphans stay pinned in DRAM
     this.cache.settle();
     this.mountReport = {
       superblock: read, journalRolledBack: rolledBack, orphansFreed: freed,
@@ -351,6 +381,10 @@ export class FileSystem implements FileSystemApi {
   /** Write the clean state; the image is consistent and clean afterwards. Open files are orphans for the next mount. */
   unmount(): void {
     this.checkMounted();
+    if (this.readOnly) {
+      this.mounted = false; // read-only: nothing to save, the state record was never touched
+      return;
+    }
     this.gc.abortAll(); // GC in progress gives back its unreferenced pages before the allocator state is saved
     const now = this.clock();
     this.lastSeq++;
@@ -373,6 +407,7 @@ export class FileSystem implements FileSystemApi {
   /** One operation; `cls` FREEING (unlink, rmdir, rename, shrinking truncate, …) may use the block reserve. */
   private run<T>(build: (op: Op) => T, cls: SpaceClass = ORDINARY): T {
     this.checkMounted();
+    if (this.readOnly) err('EROFS', 'mounted read-only');
     try {
       try {
         return Op.run(this.ctx, this.clock(), build, cls);
@@ -394,6 +429,7 @@ export class FileSystem implements FileSystemApi {
   private markErrors(): void {
     if (this.lastState.errors) return;
     this.lastState = { ...this.lastState, errors: true };
+    if (this.readOnly) return; // read-only: noted in DRAM only
     this.lastSeq++;
     this.stateSlot = writeSuperblockState(this.region, this.sb, this.stateSlot, {
       ...this.lastState, seq: this.lastSeq, clean: false, lastWriteNs: this.clock(), savedStateBlock: 0, savedStateSeq: 0,
@@ -423,7 +459,7 @@ export class FileSystem implements FileSystemApi {
     };
   }
   private touchAtime(n: InodeInfo): void {
-    if (this.atime === 'noatime') return;
+    if (this.atime === 'noatime') return; // always on a read-only mount
     const now = this.clock();
     if (this.atime === 'relatime' && n.atimeNs > n.mtimeNs && n.atimeNs > n.ctimeNs && now - n.atimeNs < DAY_NS) return;
     try {
@@ -774,7 +810,8 @@ export class FileSystem implements FileSystemApi {
   release(ino: Ino): void {
     const n = this.get(ino);
     if (n.openCount <= 0) err('EINVAL', `release of inode ${ino} without a reference`);
-    if (n.openCount === 1 && n.nlink === 0) {
+    // Read-only: an unlinked inode's last reference frees nothing; it stays an orphan for the next read-write mount.
+    if (n.openCount === 1 && n.nlink === 0 && !this.readOnly) {
       this.run((op) => this.stageFree(op, n), FREEING);
       n.openCount = 0;
       this.opens.delete(ino);
@@ -985,6 +1022,7 @@ export class FileSystem implements FileSystemApi {
 
   /** Run fast GC over inode `ino`'s whole log now (tests, benchmarks): the pages it freed. */
   fastGcLogOf(ino: Ino): number {
+    if (this.readOnly) err('EROFS', 'fastGcLogOf: mounted read-only');
     return this.gc.fastCollect(this.get(ino));
   }
 
