@@ -66,9 +66,10 @@ export function openImage(device: string, opts: OpenImageOptions): OpenedImage {
   let region: NativeRegion | undefined;
   try {
     try {
-      // Mapped writable even for `ro`: the core records the mount in the superblock state; the
-      // adapter refuses every change and atime is off, so no file system content changes.
-      region = openRegion(device, { forcePmem: opts.forcePmem });
+      // `ro` maps the image read-only (opened O_RDONLY, mapped privately: a stray store never
+      // reaches it; every store primitive is EROFS). Neither mode writes anything on `ro`: the
+      // core's read-only mount and the sector mode's DRAM-only roll-forward.
+      region = openRegion(device, { forcePmem: opts.forcePmem, readOnly: opts.readOnly });
     } catch (e) {
       throw new ImageRefusal(`${device}: cannot map: ${(e as Error).message}`);
     }
