@@ -25,7 +25,8 @@ worked (0 mounted, 1 bad usage, 32 mount failed). Unmount with 'pmlogfs umount D
 options:
   -f, --foreground     serve in this process (Ctrl-C or SIGTERM unmounts cleanly)
   -o OPTIONS           comma-separated mount options (may repeat):
-       ro / rw               read-only mount (every change is refused with EROFS)
+       ro / rw               read-only mount: writes nothing to the image (no mount count,
+                             no recovery writes; every change is refused with EROFS)
        allow_other           let other users in (default when root; noallow_other to turn off)
        writeback_cache       let the kernel cache writes (fewer, larger writes; off by default)
        entry_timeout=SEC     how long the kernel caches names (default 1)
