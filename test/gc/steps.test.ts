@@ -9,7 +9,12 @@
 // compaction / the file system unmounted, each before the compaction's commit: the task is
 // dropped (counted), and the saved allocator state of the next clean unmount frees exactly what a
 // full scan frees (a block a dropped compaction kept would be "used" in the one, free in the other).
+// (3) A page with a bad entry length met by a fast-GC step: one operation reports the
+// CorruptionError, the task is dropped, later operations succeed.
 import { describe, expect, it } from 'vitest';
+import { BLOCK_SIZE } from '../../fs-layout/constants';
+import { ENTRY_HEADER } from '../../fs-layout/log';
+import { CorruptionError } from '../../src/core/errors';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { makeGcFs, OWNER } from './helpers';
 
@@ -130,5 +135,26 @@ describe('log GC in steps', () => {
     expect(a).toBe(c);
     const again = FileSystem.mount(h.region, { ...h.opts, useSavedState: false });
     expect(again.getattr(f).mode).toBe(mode);
+  });
+});
+
+describe('log GC meeting a corrupted page', () => {
+  it('reports it once (the operation whose GC step read it), drops the task, and later operations go on', () => {
+    const h = makeGcFs(8 << 20, { gc: { minPages: 8, stepPages: 1 } });
+    const f = h.fs.mknod(1, b('f'), 0o100644, 0, OWNER).ino;
+    const other = h.fs.mknod(1, b('other'), 0o100644, 0, OWNER).ino;
+    const pages = () => (h.fs as unknown as { get(i: number): { logPages: number[] } }).get(f).logPages;
+    while (pages().length < 7) { h.tick(); h.fs.write(f, 0, Buffer.alloc(4096, 1)); }
+    // the first entry of the log's second page gets an impossible length (as a media error would leave it)
+    h.region.writeU16(pages()[1] * BLOCK_SIZE + ENTRY_HEADER.off.length, 3);
+    while (h.fs.gcStats().pending === 0) { h.tick(); h.fs.write(f, 0, Buffer.alloc(4096, 2)); } // the fast pass is queued
+    const errors: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      try { h.tick(); h.fs.setattr(other, { mode: 0o600 | i }); } catch (e) { errors.push(e); }
+    }
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toBeInstanceOf(CorruptionError);
+    expect(h.fs.gcStats()).toMatchObject({ pending: 0, dropped: 1 });
+    expect(h.fs.getattr(other).mode & 0o777).toBe(0o604);
   });
 });

@@ -72,7 +72,7 @@ export interface GcStats {
   pending: number;
 }
 
-/** A collection in progress: a fast pass over a file log (at page index `next`), or a compaction. */
+/** A collection in progress: a fast pass over a file's or directory's log (at page index `next`), or a compaction. */
 type Task = { kind: 'fast'; n: InodeInfo; next: number } | { kind: 'compact'; n: InodeInfo; c: Compaction };
 
 export interface GcEnv extends CompactEnv {
@@ -129,7 +129,13 @@ export class LogGc {
         continue;
       }
       if (t.kind === 'fast') {
-        const r = fastGcStep(this.env, t.n, t.next, budget);
+        let r: ReturnType<typeof fastGcStep>;
+        try {
+          r = fastGcStep(this.env, t.n, t.next, budget);
+        } catch (e) {
+          this.drop(t); // (a corrupted page: reported once, by this operation; not again by every later one)
+          throw e;
+        }
         budget -= Math.max(1, r.examined);
         this.counters.fastFreed += r.freed;
         t.next = r.next;
@@ -143,7 +149,10 @@ export class LogGc {
       try {
         r = t.c.step(budget);
       } catch (e) {
-        if (!(e instanceof FsError && e.code === 'ENOSPC')) throw e;
+        if (!(e instanceof FsError && e.code === 'ENOSPC')) {
+          this.drop(t);
+          throw e;
+        }
         r = null; // no room for the new pages now: keep the log (the compaction gave back what it took)
       }
       budget = 0;
