@@ -372,8 +372,9 @@ export class FileSystem implements FileSystemApi {
   static mount(region: Region, opts: MountOptions = {}): FileSystem {
     const read = readSuperblock(region);
     if (read.sb.mode !== 'fs') err('EINVAL', 'this region is in sector mode (a BTT block device), not a file system');
-    if ((read.sb.featureRoCompat & ~FEATURE_RO_COMPAT_SUPPORTED) !== 0) {
-      err('EROFS', `read-only-compatible features 0x${read.sb.featureRoCompat.toString(16)} unknown to this version`);
+    // Unknown read-only-compatible features: this version may read the image, never write it.
+    if ((read.sb.featureRoCompat & ~FEATURE_RO_COMPAT_SUPPORTED) !== 0 && opts.readOnly !== true) {
+      err('EROFS', `read-only-compatible features 0x${read.sb.featureRoCompat.toString(16)} unknown to this version (mount it read-only)`);
     }
     return new FileSystem(region, read, opts);
   }

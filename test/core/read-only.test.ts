@@ -16,7 +16,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOURNAL, JOURNAL_IDLE } from '../../fs-layout';
+import { BLOCK_SIZE, JOURNAL, JOURNAL_IDLE, SB, SB_CRC_START } from '../../fs-layout';
+import { crc32c } from '../../src/pmem/crc32c';
 import { FALLOC_FL_KEEP_SIZE, RENAME_EXCHANGE, S_IFREG } from '../../src/core/api';
 import { FsError } from '../../src/core/errors';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
@@ -148,6 +149,22 @@ describe('a read-only mount of a cleanly unmounted image', () => {
     m.unmount();
     expect(sha(r.image())).toBe(before);
     expect(errnoOf(() => m.getattr(1))).toBe('EIO'); // unmounted
+  });
+});
+
+describe('unknown read-only-compatible features', () => {
+  it('refuse a read-write mount (EROFS) but mount read-only, writing nothing', () => {
+    const r = MemoryRegion.fromImage(baseImage(SEED, 'clean'));
+    for (const off of [0, r.sizeBytes - BLOCK_SIZE]) {
+      r.writeU32(off + SB.off.featureRoCompat, 0x100);
+      r.writeU32(off + SB.off.crc, crc32c(r.read(off + SB_CRC_START, SB.size - SB_CRC_START)));
+    }
+    const before = sha(r.image());
+    expect(errnoOf(() => rw(r))).toBe('EROFS');
+    const m = ro(r);
+    expect(snapshot(m)).toEqual(snapshot(ro(MemoryRegion.fromImage(baseImage(SEED, 'clean')))));
+    m.unmount();
+    expect(sha(r.image())).toBe(before);
   });
 });
 
