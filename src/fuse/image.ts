@@ -19,7 +19,7 @@ import { openRegion, type NativeRegion } from '../pmem/native-region';
 
 export interface MountedFileSystem {
   fs: FileSystemApi;
-  /** Clean unmount: saves state, sets the clean flag. Called once. */
+  /** Clean unmount: saves state, sets the clean flag (a read-only mount writes nothing). Called once. */
   unmount(): void;
 }
 
