@@ -27,8 +27,9 @@
  *
  * Read-only (MountOptions.readOnly): nothing is ever written. The core runs on a ReadOnlyRegion
  * (src/pmem/read-only-region.ts) that refuses every store; no state record at mount or unmount;
- * an interrupted journal is rolled back in DRAM only (the region's overlay); orphans stay pinned;
- * no log GC, no atime, no LOG_GC bit; every mutating call throws EROFS before touching anything.
+ * an interrupted journal is rolled back in DRAM only (the region's overlay); orphans are not
+ * freed (their blocks stay in use); no log GC, no atime, no LOG_GC bit; every mutating call
+ * throws EROFS before touching anything.
  */
 import {
   BLOCK_SIZE, ET, FEATURE_INCOMPAT_INLINE_DATA, FEATURE_RO_COMPAT_SUPPORTED, INODE, NAME_MAX, SA, SYMLINK_INLINE_MAX, SYMLINK_MAX, XATTR_INLINE_MAX, XATTR_NAME_MAX, XATTR_VALUE_MAX,
@@ -110,7 +111,7 @@ export interface MountReport {
   superblock: SuperblockRead;
   /** An interrupted journal was rolled back (a read-only mount: in DRAM only, the media unchanged). */
   journalRolledBack: boolean;
-  /** Orphans freed (always 0 on a read-only mount: they stay pinned in DRAM). */
+  /** Orphans freed (always 0 on a read-only mount: they stay, blocks in use, for the next read-write mount). */
   orphansFreed: number;
   /** 'saved-state': loaded the clean unmount's saved state (no log scan); 'scan': full scan. */
   path: 'saved-state' | 'scan';
@@ -288,7 +289,7 @@ export class FileSystem implements FileSystemApi {
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
     const parentsLogged = this.logTrueParents(unlogged, this.readOnly);
-    const freed = ro ? 0 : this.cleanOrphans(); // read-only: orphans stay pinned in DRAM
+    const freed = ro ? 0 : this.cleanOrphans(); // read-only: orphans stay (blocks in use) for the next read-write mount
     this.cache.settle();
     this.mountReport = {
       superblock: read, journalRolledBack: rolledBack, orphansFreed: freed,

@@ -169,7 +169,7 @@ describe('unknown read-only-compatible features', () => {
 });
 
 describe('a read-only mount of an unclean image', () => {
-  it('scans without writing; orphans stay (pinned in DRAM); the read-write mount afterwards frees them', () => {
+  it('scans without writing; orphans are not freed (still live, blocks in use); the read-write mount afterwards frees them', () => {
     const img = baseImage(SEED, 'unclean');
     const r = MemoryRegion.fromImage(img);
     const before = sha(img);
