@@ -132,7 +132,20 @@ async function foreground(prog: string, inv: Invocation, settings: import('../..
     }
     inv.notifyFd = undefined;
   };
-  let m: import('../../src/fuse/session').DeviceMount;
+  let m: import('../../src/fuse/session').DeviceMount | undefined;
+  const stop = (sig: string): void => {
+    if (!m) return; // the mount failed: that path reports and exits
+    try {
+      m.shutdown();
+    } catch (e) {
+      process.stderr.write(`${prog}: clean unmount after ${sig} failed: ${(e as Error).message}\n`);
+      process.exit(EXIT_FAIL);
+    }
+    process.exit(0);
+  };
+  // Before the mount: the kernel shows the mount before mountDevice returns, and a signal then
+  // must not take the default action (death without a clean unmount); it runs once this returns.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
   try {
     m = mountDevice(inv.device, inv.dir, settings, () => {
       process.exitCode = 0;
@@ -142,16 +155,6 @@ async function foreground(prog: string, inv: Invocation, settings: import('../..
     notify(`error ${msg}`);
     return fail(prog, msg, EXIT_FAIL);
   }
-  const stop = (sig: string): void => {
-    try {
-      m.shutdown();
-    } catch (e) {
-      process.stderr.write(`${prog}: clean unmount after ${sig} failed: ${(e as Error).message}\n`);
-      process.exit(EXIT_FAIL);
-    }
-    process.exit(0);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
   notify('ok');
   return (process.exitCode = 0);
 }
