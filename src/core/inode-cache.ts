@@ -65,6 +65,8 @@ export class InodeCache {
   private readonly touched = new Map<number, InodeInfo>();
   private readonly lru: LRUCache<number, InodeInfo>;
   private oversize: InodeInfo | null = null;
+  /** Bytes charged with an inode beyond its estimate (`charge`): weakly held, gone with the InodeInfo. */
+  private readonly extra = new WeakMap<InodeInfo, number>();
   private readonly maxBytes: number;
   private loads = 0;
   private evictions = 0;
@@ -101,6 +103,18 @@ export class InodeCache {
     this.touched.set(n.ino, n);
   }
 
+  /**
+   * DRAM held for `n` beyond its own state — a log compaction's scratch copy in progress
+   * (src/core/gc/policy.ts) — charged with `n` against the budget from the next settle, so the
+   * budget bounds GC's working memory too; 0 ends the charge. Ignored when `n` is not in memory.
+   */
+  charge(n: InodeInfo, bytes: number): void {
+    if (this.peek(n.ino) !== n) return;
+    if (bytes > 0) this.extra.set(n, bytes);
+    else this.extra.delete(n);
+    this.touched.set(n.ino, n); // re-placed (re-sized) at the next settle
+  }
+
   /** A freed inode. */
   remove(ino: number): void {
     this.touched.delete(ino);
@@ -129,13 +143,16 @@ export class InodeCache {
       return;
     }
     this.pinned.delete(n.ino);
-    const size = estimateBytes(n);
+    const size = estimateBytes(n) + (this.extra.get(n) ?? 0);
     if (size > this.maxBytes) {
       this.lru.delete(n.ino);
       this.oversize = n;
       return;
     }
     if (this.oversize === n) this.oversize = null;
+    // lru-cache keeps an entry's recorded size when the same value is set again: take it out first,
+    // so a grown directory or file (or a compaction's charge) is counted at its new size
+    this.lru.delete(n.ino);
     this.lru.set(n.ino, n, { size });
   }
 
@@ -157,7 +174,7 @@ export class InodeCache {
     let pinnedBytes = 0;
     for (const n of this.inMemory()) {
       inMemory++;
-      if (!this.lru.has(n.ino)) pinnedBytes += estimateBytes(n); // the LRU's own are in calculatedSize
+      if (!this.lru.has(n.ino)) pinnedBytes += estimateBytes(n) + (this.extra.get(n) ?? 0); // the LRU's own are in calculatedSize
     }
     return { loads: this.loads, evictions: this.evictions, inMemory, estimatedBytes: this.lru.calculatedSize + pinnedBytes, pinned: this.pinned.size };
   }
