@@ -285,6 +285,7 @@ export class FileSystem implements FileSystemApi {
       region, allocator: this.allocator, reserveBlocks: this.ctx.reserveBlocks, dataStartBlock: read.sb.dataStartBlock, factories: this.factories,
       genOf: (ino) => inodeStateGeneration(this.table.readState(ino)), isLive: (n) => this.cache.peek(n.ino) === n,
       beforeRewrite: () => ensureLogGcFeature(region, read.sb),
+      charge: (n, bytes) => this.cache.charge(n, bytes),
     }, opts.gc === false || ro ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;

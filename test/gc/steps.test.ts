@@ -10,7 +10,9 @@
 // dropped (counted), and the saved allocator state of the next clean unmount frees exactly what a
 // full scan frees (a block a dropped compaction kept would be "used" in the one, free in the other).
 // (3) A page with a bad entry length met by a fast-GC step: one operation reports the
-// CorruptionError, the task is dropped, later operations succeed.
+// CorruptionError, the task is dropped, later operations succeed. (4) A compaction's scratch state
+// is charged to its inode in the inode cache: while it grows, other inodes are evicted so that
+// everything estimated stays within the DRAM budget.
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../fs-layout/constants';
 import { ENTRY_HEADER } from '../../fs-layout/log';
@@ -156,5 +158,41 @@ describe('log GC meeting a corrupted page', () => {
     expect(errors[0]).toBeInstanceOf(CorruptionError);
     expect(h.fs.gcStats()).toMatchObject({ pending: 0, dropped: 1 });
     expect(h.fs.getattr(other).mode & 0o777).toBe(0o604);
+  });
+});
+
+describe('a compaction in progress and the DRAM budget', () => {
+  it('its scratch state is charged to its inode in the inode cache, so other inodes make room', () => {
+    const BUDGET = 256 * 1024;
+    const h = makeGcFs(32 << 20, { dramCacheBytes: BUDGET, gc: { minPages: 8, stepPages: 1 } });
+    const d = h.fs.mkdir(1, b('d'), 0o755, OWNER).ino;
+    const f = h.fs.mknod(1, b('f'), 0o100644, 0, OWNER).ino;
+    for (let i = 0; i < 500; i++) h.fs.link(f, d, b(`name-${i}`)); // ~100 KB of names
+    const sd = h.fs.mkdir(1, b('sd'), 0o755, OWNER).ino; // not the root: the root is pinned, its names always in memory
+    const small: number[] = [];
+    for (let i = 0; i < 400; i++) small.push(h.fs.mknod(sd, b(`s${i}`), 0o100644, 0, OWNER).ino); // ~280 KB: more than fits
+    for (let i = 0; h.fs.gcStats().scratchBytes === 0; i++) { // chmods grow d's log until its compaction starts (SETATTRs: no fast GC)
+      expect(i).toBeLessThan(20_000);
+      h.tick();
+      h.fs.setattr(d, { mode: 0o700 | (i & 0o77) });
+    }
+    let most = 0;
+    let worst = 0;
+    let othersAtMost = 0; // inodes in memory besides the root and d when the scratch was largest
+    for (let i = 0; h.fs.gcStats().pending > 0; i++) { // the compaction replays, one page per commit, while small files are changed
+      expect(i).toBeLessThan(5_000);
+      h.tick();
+      h.fs.setattr(small[i % small.length], { mode: 0o600 | (i & 0o77) });
+      const scratch = h.fs.gcStats().scratchBytes;
+      const c = h.fs.cacheStats();
+      if (scratch > most) { most = scratch; othersAtMost = c.inMemory - 2; }
+      worst = Math.max(worst, c.estimatedBytes - BUDGET);
+    }
+    console.log(`compaction scratch charged: up to ${most} B, then ${othersAtMost} other inodes in memory; estimated DRAM at most ${worst} B past the ${BUDGET} B budget`);
+    expect(most).toBeGreaterThan(50_000); // the scratch grew to most of d's names
+    expect(worst).toBeLessThan(4_000); // within the budget, but for the pinned root (4 names)
+    // the other inodes in memory (≥ 708 B each) + d's names (500 × 200 B) + the scratch fit the budget:
+    // without the charge the cache would have kept ~220 small files beside them
+    expect(othersAtMost * 708 + 500 * 200 + most).toBeLessThanOrEqual(BUDGET + 4_000);
   });
 });

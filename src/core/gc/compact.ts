@@ -30,6 +30,7 @@ import type { Region } from '../../pmem/region';
 import { assert } from '../assert';
 import { OpAllocations, type BlockAllocator } from '../block-source';
 import { CorruptionError } from '../errors';
+import { estimateBytes } from '../inode-cache';
 import type { InodeInfo } from '../inode-info';
 import { encodeEntry, type LogEntry } from '../log-codec';
 import { commitLogHead, DetachedChain, pageSeqOf } from '../log-writer';
@@ -115,6 +116,11 @@ export class Compaction {
   /** A compaction of `info`'s log, or null when it has no page before its tail page. */
   static begin(env: CompactEnv, info: InodeInfo): Compaction | null {
     return info.logPages.length < 2 ? null : new Compaction(env, info);
+  }
+
+  /** DRAM this compaction holds now: its scratch state (the inode-cache estimate) and a written page's image. */
+  get scratchBytes(): number {
+    return this.finished ? 0 : estimateBytes(this.scratch) + (this.chain ? BLOCK_SIZE : 0);
   }
 
   /** The pages this compaction would replace. */

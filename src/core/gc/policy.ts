@@ -68,8 +68,9 @@ export interface GcStats {
   fastPasses: number;
   /** Tasks (fast passes, compactions) dropped half done (inode freed or evicted, log rewritten, ENOSPC, unmount). */
   dropped: number;
-  /** Collections in progress now. */
+  /** Collections in progress now, and the DRAM their compactions hold (charged to the inode cache). */
   pending: number;
+  scratchBytes: number;
 }
 
 /** A collection in progress: a fast pass over a file's or directory's log (at page index `next`), or a compaction. */
@@ -78,6 +79,8 @@ type Task = { kind: 'fast'; n: InodeInfo; next: number } | { kind: 'compact'; n:
 export interface GcEnv extends CompactEnv {
   /** Is this InodeInfo still the live inode (not freed by the operation that just committed)? */
   isLive(n: InodeInfo): boolean;
+  /** Charge a compaction's working memory to its inode in the inode cache (0: done), so the DRAM budget bounds it. */
+  charge(n: InodeInfo, bytes: number): void;
 }
 
 /** Estimated bytes of the entries `synthesize` would emit for `n` (O(1) for files and directories). */
@@ -102,7 +105,7 @@ export class LogGc {
   readonly opts: GcOptions;
   private readonly next = new WeakMap<InodeInfo, number>();
   private readonly tasks: Task[] = [];
-  private readonly counters: GcStats = { compactions: 0, skipped: 0, pagesFreed: 0, pagesWritten: 0, bytesCompacted: 0, bytesWritten: 0, reclaims: 0, reclaimedPages: 0, fastFreed: 0, fastPasses: 0, dropped: 0, pending: 0 };
+  private readonly counters: GcStats = { compactions: 0, skipped: 0, pagesFreed: 0, pagesWritten: 0, bytesCompacted: 0, bytesWritten: 0, reclaims: 0, reclaimedPages: 0, fastFreed: 0, fastPasses: 0, dropped: 0, pending: 0, scratchBytes: 0 };
 
   constructor(private readonly env: GcEnv, opts: Partial<GcOptions> = {}) {
     this.opts = { ...DEFAULT_GC, ...opts };
@@ -156,7 +159,11 @@ export class LogGc {
         r = null; // no room for the new pages now: keep the log (the compaction gave back what it took)
       }
       budget = 0;
-      if (r === 'running') return;
+      if (r === 'running') {
+        this.env.charge(t.n, t.c.scratchBytes);
+        return;
+      }
+      this.env.charge(t.n, 0);
       this.tasks.shift();
       if (r) this.count(r);
       else this.counters.skipped++;
@@ -184,7 +191,10 @@ export class LogGc {
   }
 
   private drop(t: Task): void {
-    if (t.kind === 'compact') t.c.abort();
+    if (t.kind === 'compact') {
+      t.c.abort();
+      this.env.charge(t.n, 0);
+    }
     this.counters.dropped++;
     this.tasks.splice(this.tasks.indexOf(t), 1);
   }
@@ -249,6 +259,8 @@ export class LogGc {
   }
 
   stats(): GcStats {
-    return { ...this.counters, pending: this.tasks.length };
+    let scratchBytes = 0;
+    for (const t of this.tasks) if (t.kind === 'compact') scratchBytes += t.c.scratchBytes;
+    return { ...this.counters, pending: this.tasks.length, scratchBytes };
   }
 }
