@@ -14,10 +14,10 @@ import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { invalidateSavedState } from '../../src/core/saved-state';
 import { readSuperblock } from '../../src/core/superblock';
-import { checkFileSystem } from '../../src/fsck';
 import { MemoryRegion, ShadowRegion } from '../../src/pmem';
 import { Prng } from '../../tools/crash/prng';
 import { OWNER, T0, b, fullState, populate, testClock } from './helpers';
+import { fsckFindings } from '../support/crash-images';
 
 const OPTS = (): MountOptions => ({ clock: testClock(), atime: 'noatime', strict: true });
 
@@ -37,10 +37,7 @@ function scanned(image: Buffer): { state: unknown; fs: FileSystem } {
   return { state: fullState(fs), fs };
 }
 
-function fsckProblems(image: Buffer): string[] {
-  const r = checkFileSystem(MemoryRegion.fromImage(image), { repair: 'none' });
-  return r.problems.filter((p) => p.severity !== 'note').map((p) => `${p.code}: ${p.message}`);
-}
+const fsckProblems = (image: Buffer): string[] => fsckFindings(MemoryRegion.fromImage(image));
 
 describe('fast clean mount', () => {
   it('loads the saved state instead of scanning, and rebuilds exactly what a full scan rebuilds', () => {

@@ -29,14 +29,13 @@ import { InodeTable } from '../../src/core/inode-table';
 import { decodeEntry, encodeEntry } from '../../src/core/log-codec';
 import { rollbackJournal, scanFileSystem } from '../../src/core/recovery';
 import { decodeSuperblock, encodeSuperblock, readSuperblock, writeSuperblockState } from '../../src/core/superblock';
-import { checkFileSystem } from '../../src/fsck';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import type { Region } from '../../src/pmem/region';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { BLOCK_SIZE, ET, FEATURE_INCOMPAT_LOG_GC, INODE, LOG_PAGE_DATA_BYTES, SA, SB } from '../../fs-layout';
 import { appendEntry } from '../fsck/images';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import { crashImagesAtEveryFence, fsckFindings } from '../support/crash-images';
 import { OWNER, b, testClock } from './helpers';
 
 const LOG_GC = FEATURE_INCOMPAT_LOG_GC;
@@ -163,9 +162,6 @@ function readdirDotdot(fs: FileSystem, ino: number): number {
   return fs.readdir(ino, 0, 2).find((e) => e.name.toString() === '..')!.ino;
 }
 
-function fsckErrors(region: Region): string[] {
-  return checkFileSystem(region, { repair: 'none' }).problems.filter((p) => p.severity !== 'note').map((p) => `${p.code}: ${p.message}`);
-}
 
 function expectRightParents(fs: FileSystem, L: Legacy): void {
   for (const [d, p] of [[L.c, L.bDir], [L.x, L.y], [L.kept, L.a]] as const) {
@@ -184,7 +180,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     const scan = scanFileSystem(r, read.sb, makeIndexFactories(), { keepBytes: 0 });
     const byIno = [...scan.unloggedParents].sort((p, q) => p.ino - q.ino);
     expect(byIno).toEqual([{ ino: L.c, parent: L.bDir }, { ino: L.x, parent: L.y }]);
-    const errors = fsckErrors(r);
+    const errors = fsckFindings(r);
     expect(errors.filter((e) => e.startsWith('dotdot')).length).toBe(2);
     expect(errors.every((e) => e.startsWith('dotdot'))).toBe(true);
   });
@@ -202,7 +198,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     const tree = snapshotTree(first, { times: true });
     const parents = dotdots(first);
     first.unmount();
-    expect(fsckErrors(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
 
     for (let i = 0; i < 2; i++) {
       const fast = FileSystem.mount(r, opts({ dramCacheBytes: TINY, strict: true }));
@@ -232,7 +228,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     const fast = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
     expectRightParents(fast, L);
     fast.unmount();
-    expect(fsckErrors(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('a read-only mount logs nothing (logs and feature bits unchanged) but shows the real `..`, and saves no state: the next mount scans and logs them', () => {
@@ -246,7 +242,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     ro.unmount();
     expect(tails()).toEqual(before);
     expect(copyFeatures(r).map((f) => (f ?? 0) & LOG_GC)).toEqual([0, 0]);
-    expect(fsckErrors(r).filter((e) => e.startsWith('dotdot')).length).toBe(2);
+    expect(fsckFindings(r).filter((e) => e.startsWith('dotdot')).length).toBe(2);
 
     const rw = FileSystem.mount(r, opts({ dramCacheBytes: TINY }));
     expect(rw.mountReport.path).toBe('scan');
@@ -256,7 +252,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     expect(fast.mountReport.path).toBe('saved-state');
     expectRightParents(fast, L);
     fast.unmount();
-    expect(fsckErrors(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('ENOSPC (a full region, c\'s tail page full): the mount still succeeds with the real `..`, saves no state; once space is freed a scan logs them', () => {
@@ -280,7 +276,7 @@ describe('directories moved by the first build: their `..` is logged at the scan
     expect(fast.mountReport.path).toBe('saved-state');
     expectRightParents(fast, L);
     fast.unmount();
-    expect(fsckErrors(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('a crash at every fence of the fixing mount leaves an image that mounts with the same tree and the real `..`, fsck clean', () => {
@@ -296,41 +292,25 @@ describe('directories moved by the first build: their `..` is logged at the scan
     const tailsOf = (rr: Region) => [L.c, L.x].map((d) => rr.readU64(slotOf(rr, d) + INODE.off.logTail));
     const tails0 = tailsOf(region);
     const problems: string[] = [];
-    let fences = 0;
-    let images = 0;
-    const off = region.onFence((sr) => {
-      fences++;
-      for (const sub of chooseSubsets(groupUnits(sr.inFlightLines(), () => true), DEFAULT_POLICY)) {
-        images++;
-        const where = `fence ${fences} ${sub.label}`;
-        const cr = ShadowRegion.fromImage(sr.crashImage(sub.lines));
-        try {
-          const logged = tailsOf(cr).some((t, i) => t !== tails0[i]);
-          if (logged && !copyFeatures(cr).every((f) => f !== null && (f & LOG_GC) !== 0)) problems.push(`${where}: PARENT logged without LOG_GC in both copies`);
-          for (const pass of ['scan', 'fast'] as const) {
-            const m = FileSystem.mount(cr, opts({ dramCacheBytes: TINY }));
-            if (pass === 'fast' && m.mountReport.path !== 'saved-state') problems.push(`${where}: second mount ${m.mountReport.path}`);
-            const diff = compareSnapshots(tree, snapshotTree(m, { times: true }));
-            if (diff) problems.push(`${where} ${pass}: ${diff}`);
-            const got = dotdots(m);
-            if (JSON.stringify(got) !== JSON.stringify(parents)) problems.push(`${where} ${pass}: .. ${JSON.stringify(got)}`);
-            m.unmount();
-          }
-          const bad = fsckErrors(cr);
-          if (bad.length) problems.push(`${where}: fsck ${bad.join('; ')}`);
-        } catch (e) {
-          problems.push(`${where}: ${(e as Error).message}`);
-        } finally {
-          cr.close();
+    const { result: fixed, fences, images } = crashImagesAtEveryFence(region, () => FileSystem.mount(region, opts({ dramCacheBytes: TINY })), (cr, where) => {
+      try {
+        const logged = tailsOf(cr).some((t, i) => t !== tails0[i]);
+        if (logged && !copyFeatures(cr).every((f) => f !== null && (f & LOG_GC) !== 0)) problems.push(`${where}: PARENT logged without LOG_GC in both copies`);
+        for (const pass of ['scan', 'fast'] as const) {
+          const m = FileSystem.mount(cr, opts({ dramCacheBytes: TINY }));
+          if (pass === 'fast' && m.mountReport.path !== 'saved-state') problems.push(`${where}: second mount ${m.mountReport.path}`);
+          const diff = compareSnapshots(tree, snapshotTree(m, { times: true }));
+          if (diff) problems.push(`${where} ${pass}: ${diff}`);
+          const got = dotdots(m);
+          if (JSON.stringify(got) !== JSON.stringify(parents)) problems.push(`${where} ${pass}: .. ${JSON.stringify(got)}`);
+          m.unmount();
         }
+        const bad = fsckFindings(cr);
+        if (bad.length) problems.push(`${where}: fsck ${bad.join('; ')}`);
+      } catch (e) {
+        problems.push(`${where}: ${(e as Error).message}`);
       }
     });
-    let fixed: FileSystem;
-    try {
-      fixed = FileSystem.mount(region, opts({ dramCacheBytes: TINY }));
-    } finally {
-      off();
-    }
     expect(problems).toEqual([]);
     expect(fixed.mountReport.parentsLogged).toBe(2);
     // the state record, the replica's and the primary's LOG_GC, a commit per directory (at least)

@@ -22,13 +22,13 @@ import { FALLOC_FL_KEEP_SIZE, RENAME_EXCHANGE, S_IFREG } from '../../src/core/ap
 import { FsError } from '../../src/core/errors';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { readSuperblock } from '../../src/core/superblock';
-import { checkFileSystem } from '../../src/fsck';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { openRegion } from '../../src/pmem/native-region';
 import { pmemNative } from '../../src/pmem/native';
 import type { Region } from '../../src/pmem/region';
 import { baseImage } from '../../tools/fuzz/images';
 import { OWNER, b, snapshot } from './helpers';
+import { fsckFindings } from '../support/crash-images';
 
 const SEED = 7;
 const sha = (img: Uint8Array): string => createHash('sha256').update(img).digest('hex');
@@ -39,9 +39,6 @@ const clock = (): (() => bigint) => {
 const ro = (r: Region, more: MountOptions = {}): FileSystem => FileSystem.mount(r, { clock: clock(), readOnly: true, ...more });
 const rw = (r: Region, more: MountOptions = {}): FileSystem => FileSystem.mount(r, { clock: clock(), ...more });
 
-function fsckProblems(r: Region): string[] {
-  return checkFileSystem(r, { repair: 'none' }).problems.filter((p) => p.severity !== 'note').map((p) => `${p.code}: ${p.message}`);
-}
 function journalState(r: Region): bigint {
   return r.readBigU64(readSuperblock(r).sb.journalBlock * 4096 + JOURNAL.off.state) & 0xffn;
 }
@@ -103,7 +100,7 @@ describe('a read-only mount of a cleanly unmounted image', () => {
     const again = rw(r);
     expect(again.read(again.lookup(1, b('after-ro')).ino, 0, 100).toString()).toBe('written after a read-only mount');
     again.unmount();
-    expect(fsckProblems(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('every mutating call is EROFS and changes nothing (DRAM tree and image bytes)', () => {
@@ -194,7 +191,7 @@ describe('a read-only mount of an unclean image', () => {
     expect(w2.mountReport.orphansFreed).toBe(2); // the read-only mount freed none
     w2.unmount();
     expect(sha(r.image())).toBe(sha(copy.image()));
-    expect(fsckProblems(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('an interrupted journal is rolled back in DRAM only: the tree is the rolled-back one, the media keeps the journal', () => {
@@ -220,7 +217,7 @@ describe('a read-only mount of an unclean image', () => {
     expect(snapshot(w2)).toEqual(snap);
     w2.unmount();
     expect(journalState(r)).toBe(JOURNAL_IDLE);
-    expect(fsckProblems(r)).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 });
 

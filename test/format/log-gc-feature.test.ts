@@ -28,8 +28,8 @@ import {
 } from '../../fs-layout';
 import { Prng } from '../../tools/crash/prng';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
 import { appendEntry } from '../fsck/images';
+import { crashImagesAtEveryFence, fsckFindings, treeAndFsckProblems } from '../support/crash-images';
 
 const OWNER = { uid: 1000, gid: 100 };
 const b = (s: string) => Buffer.from(s);
@@ -131,7 +131,7 @@ describe('LOG_GC feature bit: set on an image of the first build before the firs
     expect(fs.mountReport.superblock.replicaProblem).toBeUndefined();
     expect(compareSnapshots(before, snapshotTree(fs, { times: true }))).toBeNull();
     fs.unmount();
-    expect(checkFileSystem(r, { repair: 'none' }).problems.filter((p) => p.severity !== 'note')).toEqual([]);
+    expect(fsckFindings(r)).toEqual([]);
   });
 
   it('an image with INLINE_DATA only (an earlier build of this mkfs) keeps INLINE_DATA and gains LOG_GC', () => {
@@ -238,7 +238,7 @@ describe('LOG_GC feature bit: fsck repairs that log SETATTR PARENT', () => {
     const report = checkFileSystem(damaged, { repair: 'all' });
     expect(report.repairs.join('; ')).toMatch(/lost\+found/);
     expect(copyFeatures(damaged)).toEqual([LOG_GC, LOG_GC]);
-    expect(checkFileSystem(damaged, { repair: 'none' }).problems.filter((p) => p.severity !== 'note')).toEqual([]);
+    expect(fsckFindings(damaged)).toEqual([]);
     const again = FileSystem.mount(damaged, opts({ strict: true }));
     const lf = again.lookup(1, b('lost+found')).ino;
     expect(again.lookup(lf, b(`#${c}`)).ino).toBe(c);
@@ -260,32 +260,15 @@ describe('LOG_GC feature bit: a crash at every fence of the first compaction on 
 
     const seen = new Set<string>();
     const problems: string[] = [];
-    let fences = 0;
-    let images = 0;
-    const off = region.onFence((r) => {
-      fences++;
-      for (const sub of chooseSubsets(groupUnits(r.inFlightLines(), () => true), DEFAULT_POLICY)) {
-        const cr = ShadowRegion.fromImage(r.crashImage(sub.lines));
-        images++;
-        const [p, q] = copyFeatures(cr);
-        const moved = logHeadOf(cr, f) !== head0;
-        seen.add(`primary ${hasBit(p)} replica ${hasBit(q)} newLog ${moved}`);
-        if (p === null || q === null) problems.push(`fence ${fences} ${sub.label}: a copy does not decode`);
-        if (moved && !(hasBit(p) && hasBit(q))) problems.push(`fence ${fences} ${sub.label}: rewritten log, features ${p} / ${q}`);
-        const m = FileSystem.mount(cr, { ...mountOpts, gc: false });
-        const diff = compareSnapshots(before, snapshotTree(m, { times: true }));
-        if (diff) problems.push(`fence ${fences} ${sub.label}: ${diff}`);
-        m.unmount();
-        const bad = checkFileSystem(cr, { repair: 'none' }).problems.filter((x) => x.severity !== 'note');
-        if (bad.length) problems.push(`fence ${fences} ${sub.label}: fsck ${bad.map((x) => x.message).join('; ')}`);
-        cr.close();
-      }
+    const { result: compacted, fences, images } = crashImagesAtEveryFence(region, () => fs.compactLogOf(f), (cr, where) => {
+      const [p, q] = copyFeatures(cr);
+      const moved = logHeadOf(cr, f) !== head0;
+      seen.add(`primary ${hasBit(p)} replica ${hasBit(q)} newLog ${moved}`);
+      if (p === null || q === null) problems.push(`${where}: a copy does not decode`);
+      if (moved && !(hasBit(p) && hasBit(q))) problems.push(`${where}: rewritten log, features ${p} / ${q}`);
+      problems.push(...treeAndFsckProblems(cr, { ...mountOpts, gc: false }, before, where));
     });
-    try {
-      expect(fs.compactLogOf(f)).not.toBeNull();
-    } finally {
-      off();
-    }
+    expect(compacted).not.toBeNull();
     expect(problems).toEqual([]);
     expect(fences).toBeGreaterThanOrEqual(4); // the new pages, the replica's bit, the primary's bit, THE COMMIT
     expect(images).toBeGreaterThan(fences);

@@ -14,11 +14,10 @@ import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { InodeTable } from '../../src/core/inode-table';
 import { readSuperblock } from '../../src/core/superblock';
 import { INODE } from '../../fs-layout';
-import { checkFileSystem } from '../../src/fsck';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { Prng } from '../../tools/crash/prng';
 import { compareSnapshots, snapshotTree } from '../../tools/crash/snapshot';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import { crashImagesAtEveryFence, treeAndFsckProblems } from '../support/crash-images';
 import { makeGcFs, OWNER } from './helpers';
 
 const b = (s: string) => Buffer.from(s);
@@ -59,31 +58,11 @@ function crashCheck(live: FileSystem, region: ShadowRegion, mountOpts: MountOpti
   const before = snapshotTree(live, { times: true });
   const head0 = logHeadOf(region, ino);
   const heads = new Set<number>();
-  let images = 0;
-  let fences = 0;
   const problems: string[] = [];
-  const off = region.onFence((r) => {
-    fences++;
-    const lines = r.inFlightLines();
-    for (const sub of chooseSubsets(groupUnits(lines, () => true), DEFAULT_POLICY)) {
-      const image = r.crashImage(sub.lines);
-      images++;
-      heads.add(logHeadOf(image, ino));
-      const cr = ShadowRegion.fromImage(image);
-      const fs = FileSystem.mount(cr, { ...mountOpts, gc: false, strict: true });
-      const diff = compareSnapshots(before, snapshotTree(fs, { times: true }));
-      if (diff) problems.push(`fence ${fences} ${sub.label}: ${diff}`);
-      fs.unmount();
-      const fsck = checkFileSystem(cr, { repair: 'none' }).problems.filter((p) => p.severity !== 'note');
-      if (fsck.length) problems.push(`fence ${fences} ${sub.label}: fsck ${fsck.map((p) => p.message).join('; ')}`);
-      cr.close();
-    }
+  const { fences, images } = crashImagesAtEveryFence(region, compact, (cr, where) => {
+    heads.add(logHeadOf(cr, ino));
+    problems.push(...treeAndFsckProblems(cr, { ...mountOpts, gc: false, strict: true }, before, where));
   });
-  try {
-    compact();
-  } finally {
-    off();
-  }
   const head1 = logHeadOf(region, ino);
   return { before, head0, head1, heads, images, fences, problems };
 }

@@ -4,16 +4,15 @@
 import { BLOCK_SIZE } from '../../fs-layout/constants';
 import { INODE } from '../../fs-layout/inode';
 import { LOG_PAGE_DATA_BYTES, LOG_PAGE_TAIL } from '../../fs-layout/log';
-import { FileSystem, type MountOptions } from '../../src/core/filesystem';
+import type { FileSystem, MountOptions } from '../../src/core/filesystem';
 import type { CompactEnv } from '../../src/core/gc/compact';
 import { makeIndexFactories } from '../../src/core/index-adapters';
 import type { InodeInfo } from '../../src/core/inode-info';
 import { verifyInode } from '../../src/core/recovery';
 import type { Region } from '../../src/pmem/region';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
-import { checkFileSystem } from '../../src/fsck';
-import { compareSnapshots, snapshotTree, type TreeSnapshot } from '../../tools/crash/snapshot';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import type { TreeSnapshot } from '../../tools/crash/snapshot';
+import { crashImagesAtEveryFence, treeAndFsckProblems } from '../support/crash-images';
 
 /** The live DRAM state of inode `ino` (a test-only look inside the core). */
 export function infoOf(fs: FileSystem, ino: number): InodeInfo {
@@ -61,32 +60,21 @@ export interface FenceCrashReport { fences: number; images: number; heads: Set<n
 export function crashAtEveryFence(
   region: ShadowRegion, opts: MountOptions, ino: number, before: TreeSnapshot, oldChain: readonly number[], act: () => void,
 ): FenceCrashReport {
-  const r: FenceCrashReport = { fences: 0, images: 0, heads: new Set(), chains: [], problems: [] };
-  const off = region.onFence((live) => {
-    r.fences++;
-    for (const sub of chooseSubsets(groupUnits(live.inFlightLines(), () => true), DEFAULT_POLICY)) {
-      const cr = ShadowRegion.fromImage(live.crashImage(sub.lines));
-      r.images++;
-      const fs = FileSystem.mount(cr, { ...opts, gc: false, strict: true });
-      const diff = compareSnapshots(before, snapshotTree(fs, { times: true }));
-      if (diff) r.problems.push(`fence ${r.fences} ${sub.label}: ${diff}`);
+  const heads = new Set<number>();
+  const chains: number[][] = [];
+  const problems: string[] = [];
+  const { fences, images } = crashImagesAtEveryFence(region, act, (cr, where) => {
+    problems.push(...treeAndFsckProblems(cr, { ...opts, gc: false, strict: true }, before, where, (fs) => {
+      const found: string[] = [];
       const chain = infoOf(fs, ino).logPages.slice();
-      r.chains.push(chain);
-      r.heads.add(chain[0]);
+      chains.push(chain);
+      heads.add(chain[0]);
       let k = 0;
-      for (const p of chain) { while (k < oldChain.length && oldChain[k] !== p) k++; if (k === oldChain.length) r.problems.push(`fence ${r.fences}: page ${p} not in the old chain, in order`); }
+      for (const p of chain) { while (k < oldChain.length && oldChain[k] !== p) k++; if (k === oldChain.length) found.push(`page ${p} not in the old chain, in order`); }
       const problem = replayProblem(fs, cr, ino);
-      if (problem) r.problems.push(`fence ${r.fences}: ${problem}`);
-      fs.unmount();
-      const fsck = checkFileSystem(cr, { repair: 'none' }).problems.filter((p) => p.severity !== 'note');
-      if (fsck.length) r.problems.push(`fence ${r.fences} ${sub.label}: fsck ${fsck.map((p) => p.message).join('; ')}`);
-      cr.close();
-    }
+      if (problem) found.push(problem);
+      return found;
+    }));
   });
-  try {
-    act();
-  } finally {
-    off();
-  }
-  return r;
+  return { fences, images, heads, chains, problems };
 }

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { FileSystem } from '../../src/core/filesystem';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { Prng } from '../../tools/crash/prng';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import { crashImagesAtEveryFence } from '../support/crash-images';
 import { makeGcFs, OWNER } from './helpers';
 
 const LONG = process.env.PMLOGFS_LONG === '1';
@@ -93,16 +93,10 @@ describe('log GC folds inline small writes', () => {
       data.copy(model, off);
     }
     const problems: string[] = [];
-    let images = 0;
-    const off = region.onFence((r) => {
-      for (const sub of chooseSubsets(groupUnits(r.inFlightLines(), () => true), DEFAULT_POLICY)) {
-        images++;
-        const fs = FileSystem.mount(ShadowRegion.fromImage(r.crashImage(sub.lines)), { ...h.opts, strict: true, gc: false });
-        if (!fs.read(ino, 0, model.length).equals(model)) problems.push(`${sub.label}: content differs`);
-      }
+    const { result: r, images } = crashImagesAtEveryFence(region, () => h.fs.compactLogOf(ino), (img, where) => {
+      const fs = FileSystem.mount(img, { ...h.opts, strict: true, gc: false });
+      if (!fs.read(ino, 0, model.length).equals(model)) problems.push(`${where}: content differs`);
     });
-    let r;
-    try { r = h.fs.compactLogOf(ino); } finally { off(); }
     expect(r?.blocksFolded).toBeGreaterThan(0);
     expect(r?.piecesCarried).toBeGreaterThanOrEqual(3);
     expect(problems).toEqual([]);

@@ -11,10 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from '../../src/core/api';
 import { FileSystem } from '../../src/core/filesystem';
 import { INLINE_PIECES_PER_BLOCK } from '../../src/core/inline-data';
-import { checkFileSystem } from '../../src/fsck';
 import { ShadowRegion } from '../../src/pmem/shadow-region';
 import { Prng } from '../../tools/crash/prng';
-import { chooseSubsets, DEFAULT_POLICY, groupUnits } from '../../tools/crash/subsets';
+import { crashImagesAtEveryFence, fsckFindings } from '../support/crash-images';
 import { type InlineFs, inlinePieces, infoOf, K, makeInlineFs, OWNER } from './helpers';
 
 interface View { data: string; size: number; blocks: number }
@@ -28,25 +27,19 @@ function view(fs: FileSystem, ino: number): View {
 function crashEveryFence(h: InlineFs, region: ShadowRegion, ino: number, op: (fs: FileSystem) => void) {
   const before = view(h.fs, ino);
   const seen: Array<{ label: string; v: View | string }> = [];
-  let fences = 0;
-  const off = region.onFence((r) => {
-    fences++;
-    for (const sub of chooseSubsets(groupUnits(r.inFlightLines(), () => true), DEFAULT_POLICY)) {
-      const img = ShadowRegion.fromImage(r.crashImage(sub.lines));
-      let v: View | string;
-      try {
-        const fs = FileSystem.mount(img, { ...h.opts, strict: true, gc: false });
-        v = view(fs, ino);
-        fs.unmount();
-        const bad = checkFileSystem(img, { repair: 'none' }).problems.filter((p) => p.severity !== 'note');
-        if (bad.length) v = `fsck: ${bad.map((p) => `${p.code} ${p.message}`).join('; ')}`;
-      } catch (e) {
-        v = `mount: ${(e as Error).message}`;
-      }
-      seen.push({ label: `fence ${fences} ${sub.label}`, v });
+  const { fences } = crashImagesAtEveryFence(region, () => op(h.fs), (img, where) => {
+    let v: View | string;
+    try {
+      const fs = FileSystem.mount(img, { ...h.opts, strict: true, gc: false });
+      v = view(fs, ino);
+      fs.unmount();
+      const bad = fsckFindings(img);
+      if (bad.length) v = `fsck: ${bad.join('; ')}`;
+    } catch (e) {
+      v = `mount: ${(e as Error).message}`;
     }
+    seen.push({ label: where, v });
   });
-  try { op(h.fs); } finally { off(); }
   const after = view(h.fs, ino);
   const same = (a: View, b: View) => a.data === b.data && a.size === b.size && a.blocks === b.blocks;
   const problems = seen.filter((s) => typeof s.v === 'string' || (!same(s.v, before) && !same(s.v, after)))
