@@ -25,11 +25,10 @@
  * page changed under it (another compaction, fast GC, the inode freed) is abandoned by the caller.
  */
 import { BLOCK_SIZE } from '../../../fs-layout/constants';
-import { ENTRY_HEADER, ENTRY_HEADER_SIZE, LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';
+import { LOG_PAGE_DATA_BYTES } from '../../../fs-layout/log';
 import type { Region } from '../../pmem/region';
 import { assert } from '../assert';
 import { OpAllocations, type BlockAllocator } from '../block-source';
-import { CorruptionError } from '../errors';
 import { estimateBytes } from '../inode-cache';
 import type { InodeInfo } from '../inode-info';
 import { encodeEntry, type LogEntry } from '../log-codec';
@@ -37,6 +36,7 @@ import { commitLogHead, DetachedChain, pageSeqOf } from '../log-writer';
 import { type IndexFactories, newInodeInfo, replayLog, type ReplayCursor, replaySome, startReplay } from '../recovery';
 import { FREEING } from '../space-reserve';
 import { type FoldPlan, planFold } from './fold';
+import { scanPage } from './page-scan';
 import { synthesize } from './synth';
 
 /** What a compaction needs from the file system. */
@@ -63,22 +63,6 @@ export interface CompactResult {
   blocksFolded: number;
   /** Inline overlay pieces re-logged (carried) as INLINE_WRITEs in the new pages. */
   piecesCarried: number;
-}
-
-/** Offset within log page `block` just past its last entry (the page's end-of-page rule, FORMAT.md "Grammar"). */
-export function endOfEntries(region: Region, block: number): number {
-  const base = block * BLOCK_SIZE;
-  const u = region.bytes(base, LOG_PAGE_DATA_BYTES); // a page never crosses a window
-  const page = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  let pos = 0;
-  while (LOG_PAGE_DATA_BYTES - pos >= ENTRY_HEADER_SIZE && page.readUInt16LE(pos + ENTRY_HEADER.off.type) !== 0) {
-    const len = page.readUInt16LE(pos + ENTRY_HEADER.off.length);
-    if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > LOG_PAGE_DATA_BYTES - pos) {
-      throw new CorruptionError('log page (compaction)', base + pos, `bad entry length ${len}`);
-    }
-    pos += len;
-  }
-  return pos;
 }
 
 /** What one `step` did: still running, finished (the result), or abandoned (nothing to gain: nothing changed). */
@@ -108,7 +92,7 @@ export class Compaction {
     const last = this.prefix[n - 2];
     this.scratch = newInodeInfo(info.ino, info.gen, info.type, info.slotOff, env.factories);
     this.scratch.logHead = info.logHead;
-    this.scratch.logTail = last * BLOCK_SIZE + endOfEntries(env.region, last);
+    this.scratch.logTail = last * BLOCK_SIZE + scanPage(env.region, last, LOG_PAGE_DATA_BYTES).end;
     this.cursor = startReplay(env.region, this.scratch);
     this.ops = new OpAllocations(env.allocator, env.reserveBlocks, FREEING);
   }

@@ -1,6 +1,7 @@
 /**
- * Log GC, fast: reading one log page's committed entries in place (their offsets, and what the
- * file rules need: only writes? the first size-setting entry) for ./fast.ts and ./fast-dir.ts.
+ * Log GC: reading one log page's committed entries in place (their offsets and end, and what the
+ * file rules need: only writes? the first size-setting entry) for ./fast.ts, ./fast-dir.ts and
+ * ./compact.ts (where the pages it replaces end).
  *
  * Layer: core/gc. PM through `Region`, read only; offsets from fs-layout.
  */
@@ -17,8 +18,9 @@ export interface PageScan {
   page: Buffer;
   /** Region offset of the page. */
   base: number;
-  /** In-page offsets of the entries, in log order. */
+  /** In-page offsets of the entries, in log order, and the offset just past the last one. */
   entries: number[];
+  end: number;
   /** Every entry is a WRITE_EXTENT or an INLINE_WRITE (rule 1). */
   writesOnly: boolean;
   first: SizeKind;
@@ -37,14 +39,14 @@ export function scanPage(region: Region, block: number, limit: number): PageScan
   const base = block * BLOCK_SIZE;
   const u = region.bytes(base, LOG_PAGE_DATA_BYTES); // a page never crosses a window
   const page = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  const out: PageScan = { page, base, entries: [], writesOnly: true, first: null };
+  const out: PageScan = { page, base, entries: [], end: 0, writesOnly: true, first: null };
   let pos = 0;
   while (pos < limit && LOG_PAGE_DATA_BYTES - pos >= ENTRY_HEADER_SIZE) {
     const type = page.readUInt16LE(pos + ENTRY_HEADER.off.type);
     if (type === 0) break;
     const len = page.readUInt16LE(pos + ENTRY_HEADER.off.length);
     if (len < ENTRY_HEADER_SIZE || len % 8 !== 0 || len > LOG_PAGE_DATA_BYTES - pos) {
-      throw new CorruptionError('log page (fast GC)', base + pos, `bad entry length ${len}`);
+      throw new CorruptionError('log page (GC)', base + pos, `bad entry length ${len}`);
     }
     const isWrite = type === ET.WRITE_EXTENT || type === ET.INLINE_WRITE;
     if (out.first === null && (isWrite || type === ET.TRUNCATE)) out.first = isWrite ? 'write' : 'truncate';
@@ -52,5 +54,6 @@ export function scanPage(region: Region, block: number, limit: number): PageScan
     out.entries.push(pos);
     pos += len;
   }
+  out.end = pos;
   return out;
 }
