@@ -43,7 +43,6 @@ import {
   S_IFMT, S_IFREG, S_IFSOCK, SEEK_DATA, SEEK_HOLE, XATTR_CREATE, XATTR_REPLACE,
 } from './api';
 import { assert } from './assert';
-import type { BlockAllocator } from './block-source';
 import { nowNs } from './clock';
 import { CorruptionError, FsError, type ErrnoCode } from './errors';
 import { NO_FAULTS, type CoreFaults } from './faults';
@@ -186,10 +185,10 @@ export class FileSystem implements FileSystemApi {
   static {
     const calls = ['lookup', 'getattr', 'setattr', 'mknod', 'mkdir', 'symlink', 'readlink', 'link', 'unlink', 'rmdir', 'rename',
       'open', 'release', 'read', 'readSegments', 'write', 'fallocate', 'lseek', 'readdir', 'statfs', 'getxattr', 'setxattr',
-      'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk', 'compactLogOf'] as const;
+      'listxattr', 'removexattr', 'fsync', 'fsyncdir', 'walk', 'compactLogOf', 'fastGcLogOf', 'logPagesOf'] as const;
     // A read-only mount refuses these at their entry, before any check or lookup touches anything.
     const mutating = new Set<string>(['setattr', 'mknod', 'mkdir', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'write',
-      'fallocate', 'setxattr', 'removexattr', 'compactLogOf']);
+      'fallocate', 'setxattr', 'removexattr', 'compactLogOf', 'fastGcLogOf']);
     const proto = FileSystem.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const name of calls) {
       const f = proto[name];
@@ -289,7 +288,7 @@ export class FileSystem implements FileSystemApi {
     }, opts.gc === false || ro ? { enabled: false } : opts.gc);
     this.ctx.gc = this.gc;
     const loadsBefore = this.cache.loadCount;
-    const parentsLogged = this.logTrueParents(unlogged, this.readOnly);
+    const parentsLogged = this.logTrueParents(unlogged);
     const freed = ro ? 0 : this.cleanOrphans(); // read-only: orphans stay (blocks in use) for the next read-write mount
     this.cache.settle();
     this.mountReport = {
@@ -307,9 +306,9 @@ export class FileSystem implements FileSystemApi {
    * lists the rest. LOG_GC first, as rename does. A read-only mount logs nothing: the parents stay
    * in `parentFixes`, as do those ENOSPC stops. Returns how many were logged.
    */
-  private logTrueParents(fixes: ReadonlyArray<{ ino: number; parent: number }>, readOnly: boolean): number {
+  private logTrueParents(fixes: ReadonlyArray<{ ino: number; parent: number }>): number {
     for (const f of fixes) this.parentFixes.set(f.ino, f.parent);
-    if (readOnly || fixes.length === 0) return 0;
+    if (this.readOnly || fixes.length === 0) return 0;
     ensureLogGcFeature(this.region, this.sb);
     let logged = 0;
     for (const { ino, parent } of fixes) {
@@ -1025,7 +1024,6 @@ export class FileSystem implements FileSystemApi {
 
   /** Run fast GC over inode `ino`'s whole log now (tests, benchmarks): the pages it freed. */
   fastGcLogOf(ino: Ino): number {
-    if (this.readOnly) err('EROFS', 'fastGcLogOf: mounted read-only');
     return this.gc.fastCollect(this.get(ino));
   }
 
