@@ -59,7 +59,7 @@ import { Journal } from './journal';
 import { ensureLogGcFeature } from './log-gc-feature';
 import { Op, type OpContext } from './op';
 import { OrphanList } from './orphans';
-import { type IndexFactories, loadInode, newInodeInfo, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
+import { type IndexFactories, loadInode, newInodeInfo, parentHintOf, rollbackJournal, scanFileSystem, verifyInode } from './recovery';
 import { readSavedState, type SavedState, writeSavedState } from './saved-state';
 import { FREEING, ORDINARY, reserveBlocks, type SpaceClass } from './space-reserve';
 import { readSuperblock, type SuperblockInfo, type SuperblockRead, writeSuperblockState } from './superblock';
@@ -341,9 +341,8 @@ export class FileSystem implements FileSystemApi {
       else if (n.nlink === 0) n.parent = 0;
       else if (n.parent === 0 && this.parentFixes.has(ino)) n.parent = this.parentFixes.get(ino)!; // logTrueParents
       else if (n.parent === 0) {
-        const hint = this.region.readBigU64(n.slotOff + INODE.off.parentHint);
-        if (hint < 1n || hint > BigInt(this.table.capacity)) throw new CorruptionError(`inode ${ino}`, n.slotOff, `parent hint ${hint} is not an inode number`);
-        n.parent = Number(hint);
+        n.parent = parentHintOf(this.region, n.slotOff, this.table.capacity);
+        if (n.parent === 0) throw new CorruptionError(`inode ${ino}`, n.slotOff, `parent hint ${this.region.readBigU64(n.slotOff + INODE.off.parentHint)} is not an inode number`);
       }
     }
     return n;

@@ -384,8 +384,12 @@ const I_PARENT_HINT = INODE.off.parentHint;
  * refuses it; any named parent differs, so the mount logs the right one).
  */
 function logParentOf(region: Region, d: InodeInfo, capacity: number): number {
-  if (d.parent !== 0) return d.parent;
-  const hint = region.readBigU64(d.slotOff + I_PARENT_HINT);
+  return d.parent !== 0 ? d.parent : parentHintOf(region, d.slotOff, capacity);
+}
+
+/** The parentHint of the inode at `slotOff` (the directory it was created in), or 0 when it is not an inode number. */
+export function parentHintOf(region: Region, slotOff: number, capacity: number): number {
+  const hint = region.readBigU64(slotOff + I_PARENT_HINT);
   return hint >= 1n && hint <= BigInt(capacity) ? Number(hint) : 0;
 }
 
