@@ -131,72 +131,77 @@ export class LogGc {
         this.drop(t);
         continue;
       }
-      if (t.kind === 'fast') {
-        let r: ReturnType<typeof fastGcStep>;
-        try {
-          r = fastGcStep(this.env, t.n, t.next, budget);
-        } catch (e) {
-          this.drop(t); // (a corrupted page: reported once, by this operation; not again by every later one)
-          throw e;
-        }
-        budget -= Math.max(1, r.examined);
-        this.counters.fastFreed += r.freed;
-        t.next = r.next;
-        if (r.examined > 0 && t.next < t.n.logPages.length - 1) continue;
-        this.tasks.shift();
-        this.counters.fastPasses++;
-        this.considerCompaction(t.n, true);
-        continue;
-      }
-      let r: ReturnType<Compaction['step']>;
       try {
-        r = t.c.step(budget);
+        budget = t.kind === 'fast' ? this.fastStep(t, budget) : this.compactStep(t, budget);
       } catch (e) {
-        if (!(e instanceof FsError && e.code === 'ENOSPC')) {
-          this.drop(t);
-          throw e;
-        }
-        r = null; // no room for the new pages now: keep the log (the compaction gave back what it took)
+        this.drop(t); // (a corrupted page: reported once, by this operation; not again by every later one)
+        throw e;
       }
-      budget = 0;
-      if (r === 'running') {
-        this.env.charge(t.n, t.c.scratchBytes);
-        return;
-      }
-      this.env.charge(t.n, 0);
-      this.tasks.shift();
-      if (r) this.count(r);
-      else this.counters.skipped++;
-      this.next.set(t.n, 2 * t.n.logPages.length);
     }
+  }
+
+  /** One step of a fast pass; the budget left. At its end, the compaction decision. */
+  private fastStep(t: Extract<Task, { kind: 'fast' }>, budget: number): number {
+    const r = fastGcStep(this.env, t.n, t.next, budget);
+    this.counters.fastFreed += r.freed;
+    t.next = r.next;
+    if (r.examined === 0 || t.next >= t.n.logPages.length - 1) {
+      this.tasks.shift();
+      this.counters.fastPasses++;
+      this.considerCompaction(t.n, true);
+    }
+    return budget - Math.max(1, r.examined);
+  }
+
+  /** One step of a compaction (it takes the whole budget); its memory charged to its inode while it runs. */
+  private compactStep(t: Extract<Task, { kind: 'compact' }>, budget: number): number {
+    let r: ReturnType<Compaction['step']>;
+    try {
+      r = t.c.step(budget);
+    } catch (e) {
+      if (!(e instanceof FsError && e.code === 'ENOSPC')) throw e;
+      r = null; // no room for the new pages now: keep the log (the compaction gave back what it took)
+    }
+    if (r === 'running') {
+      this.env.charge(t.n, t.c.scratchBytes);
+      return 0;
+    }
+    this.env.charge(t.n, 0);
+    this.tasks.shift();
+    if (r) this.count(r);
+    else this.counters.skipped++;
+    this.next.set(t.n, 2 * t.n.logPages.length);
+    return 0;
   }
 
   /** Start compacting `n` when its live entries fill less than half of the pages before its tail page; else skip it until it doubles. */
   private considerCompaction(n: InodeInfo, front = false): void {
+    this.next.set(n, 2 * n.logPages.length); // either way (and if beginning throws): not looked at again until it doubles
     const before = (n.logPages.length - 1) * LOG_PAGE_DATA_BYTES;
     const c = 2 * estimateLiveBytes(n) < before ? Compaction.begin(this.env, n) : null;
     if (!c) {
       this.counters.skipped++;
-      this.next.set(n, 2 * n.logPages.length);
       return;
     }
     const t: Task = { kind: 'compact', n, c };
     if (front) this.tasks.unshift(t);
     else this.tasks.push(t);
-    this.next.set(n, 2 * n.logPages.length); // not looked at again while the task runs
   }
 
   private taskOf(n: InodeInfo): Task | undefined {
     return this.tasks.find((t) => t.n === n);
   }
 
+  /** Take `t` out of the queue (if still there: a step that finished it may have thrown after), giving back what it took. */
   private drop(t: Task): void {
     if (t.kind === 'compact') {
       t.c.abort();
       this.env.charge(t.n, 0);
     }
+    const i = this.tasks.indexOf(t);
+    if (i < 0) return;
     this.counters.dropped++;
-    this.tasks.splice(this.tasks.indexOf(t), 1);
+    this.tasks.splice(i, 1);
   }
 
   /** Drop every task in progress, giving back what they took (unmount, ENOSPC, a forced compaction). */
