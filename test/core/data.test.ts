@@ -7,15 +7,10 @@ import { describe, expect, it } from 'vitest';
 import {
   FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE, ROOT_INO, SEEK_DATA, SEEK_HOLE, S_IFIFO, S_IFREG,
 } from '../../src/core/api';
-import { FsError } from '../../src/core/errors';
 import { MAX_FILE_SIZE } from '../../src/core/filesystem';
-import { OWNER, b, checkTwice, makeFs, snapshot } from './helpers';
+import { OWNER, b, checkTwice, errnoOf, makeFs, snapshot } from './helpers';
 
 const K = 4096;
-function code(fn: () => unknown): string {
-  try { fn(); } catch (e) { if (e instanceof FsError) return e.code; throw e; }
-  return 'ok';
-}
 function pattern(n: number, seed: number): Buffer {
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 7) & 0xff;
@@ -79,7 +74,7 @@ describe('write / read', () => {
   });
   it('EFBIG at the maximum size; a write crossing it is short', () => {
     const { h, ino } = file();
-    expect(code(() => h.fs.write(ino, MAX_FILE_SIZE, b('x')))).toBe('EFBIG');
+    expect(errnoOf(() => h.fs.write(ino, MAX_FILE_SIZE, b('x')))).toBe('EFBIG');
     expect(h.fs.write(ino, MAX_FILE_SIZE - 3, b('abcdef'))).toBe(3);
     checkTwice(h, (fs) => {
       expect(fs.getattr(ino).size).toBe(MAX_FILE_SIZE);
@@ -91,12 +86,12 @@ describe('write / read', () => {
     const fifo = h.fs.mknod(ROOT_INO, b('p'), S_IFIFO | 0o644, 0, OWNER);
     h.tick();
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.write(ROOT_INO, 0, b('x')))).toBe('EISDIR');
-    expect(code(() => h.fs.read(ROOT_INO, 0, 1))).toBe('EISDIR');
-    expect(code(() => h.fs.write(fifo.ino, 0, b('x')))).toBe('EINVAL');
-    expect(code(() => h.fs.write(ino, -1, b('x')))).toBe('EINVAL');
-    expect(code(() => h.fs.read(ino, -1, 1))).toBe('EINVAL');
-    expect(code(() => h.fs.write(777, 0, b('x')))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.write(ROOT_INO, 0, b('x')))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.read(ROOT_INO, 0, 1))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.write(fifo.ino, 0, b('x')))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.write(ino, -1, b('x')))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.read(ino, -1, 1))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.write(777, 0, b('x')))).toBe('ENOENT');
     expect(h.fs.write(ino, 10, Buffer.alloc(0))).toBe(0);
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
@@ -107,7 +102,7 @@ describe('write / read', () => {
     h.fs.write(ino, 0, b('keep'));
     const kept = h.fs.statfs().blocksFree; // free - 1, or free when the 4 bytes went inline (issue 7)
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.write(ino, 0, Buffer.alloc((free + 1) * K, 1)))).toBe('ENOSPC');
+    expect(errnoOf(() => h.fs.write(ino, 0, Buffer.alloc((free + 1) * K, 1)))).toBe('ENOSPC');
     expect(h.fs.statfs().blocksFree).toBe(kept);
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
     h.fs.unlink(ROOT_INO, b('f'));
@@ -161,11 +156,11 @@ describe('setattr', () => {
     const { h, ino } = file();
     const fifo = h.fs.mknod(ROOT_INO, b('p'), S_IFIFO | 0o644, 0, OWNER);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.setattr(ROOT_INO, { size: 0 }))).toBe('EISDIR');
-    expect(code(() => h.fs.setattr(fifo.ino, { size: 0 }))).toBe('EINVAL');
-    expect(code(() => h.fs.setattr(ino, { size: -1 }))).toBe('EINVAL');
-    expect(code(() => h.fs.setattr(ino, { size: MAX_FILE_SIZE + 1 }))).toBe('EFBIG');
-    expect(code(() => h.fs.setattr(999, { mode: 0 }))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.setattr(ROOT_INO, { size: 0 }))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.setattr(fifo.ino, { size: 0 }))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.setattr(ino, { size: -1 }))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.setattr(ino, { size: MAX_FILE_SIZE + 1 }))).toBe('EFBIG');
+    expect(errnoOf(() => h.fs.setattr(999, { mode: 0 }))).toBe('ENOENT');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
 });
@@ -180,7 +175,7 @@ describe('fallocate / lseek', () => {
       expect(fs.read(ino, 0, 6 * K).equals(Buffer.concat([b('data'), Buffer.alloc(5 * K - 3)]))).toBe(true);
       expect(fs.lseek(ino, 0, SEEK_DATA)).toBe(0);
       expect(fs.lseek(ino, 0, SEEK_HOLE)).toBe(K);
-      expect(code(() => fs.lseek(ino, K, SEEK_DATA))).toBe('ENXIO');
+      expect(errnoOf(() => fs.lseek(ino, K, SEEK_DATA))).toBe('ENXIO');
     });
   });
   it('KEEP_SIZE allocates past EOF without changing the size; a later grow keeps those blocks', () => {
@@ -233,8 +228,8 @@ describe('fallocate / lseek', () => {
     h.fs.write(ino, 0, b('abc'));
     const before = snapshot(h.fs);
     const t0 = Date.now();
-    expect(code(() => h.fs.fallocate(ino, 0, 0, 2 ** 40))).toBe('ENOSPC');
-    expect(code(() => h.fs.fallocate(ino, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, K, 2 ** 40))).toBe('ENOSPC');
+    expect(errnoOf(() => h.fs.fallocate(ino, 0, 0, 2 ** 40))).toBe('ENOSPC');
+    expect(errnoOf(() => h.fs.fallocate(ino, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, K, 2 ** 40))).toBe('ENOSPC');
     expect(Date.now() - t0).toBeLessThan(2000);
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
@@ -243,17 +238,17 @@ describe('fallocate / lseek', () => {
     h.fs.write(ino, 0, b('abc'));
     const fifo = h.fs.mknod(ROOT_INO, b('p'), S_IFIFO | 0o644, 0, OWNER);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.fallocate(ino, 0, -1, 10))).toBe('EINVAL');
-    expect(code(() => h.fs.fallocate(ino, 0, 0, 0))).toBe('EINVAL');
-    expect(code(() => h.fs.fallocate(ino, 0x40, 0, 10))).toBe('EOPNOTSUPP');
-    expect(code(() => h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE, 0, 10))).toBe('EOPNOTSUPP');
-    expect(code(() => h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 10))).toBe('EOPNOTSUPP');
-    expect(code(() => h.fs.fallocate(ROOT_INO, 0, 0, 10))).toBe('EISDIR');
-    expect(code(() => h.fs.fallocate(fifo.ino, 0, 0, 10))).toBe('ENODEV');
-    expect(code(() => h.fs.fallocate(ino, 0, MAX_FILE_SIZE, 1))).toBe('EFBIG');
-    expect(code(() => h.fs.lseek(ino, 3, SEEK_DATA))).toBe('ENXIO');
-    expect(code(() => h.fs.lseek(ino, 0, 0))).toBe('EINVAL');
-    expect(code(() => h.fs.lseek(fifo.ino, 0, SEEK_DATA))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.fallocate(ino, 0, -1, 10))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.fallocate(ino, 0, 0, 0))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.fallocate(ino, 0x40, 0, 10))).toBe('EOPNOTSUPP');
+    expect(errnoOf(() => h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE, 0, 10))).toBe('EOPNOTSUPP');
+    expect(errnoOf(() => h.fs.fallocate(ino, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 10))).toBe('EOPNOTSUPP');
+    expect(errnoOf(() => h.fs.fallocate(ROOT_INO, 0, 0, 10))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.fallocate(fifo.ino, 0, 0, 10))).toBe('ENODEV');
+    expect(errnoOf(() => h.fs.fallocate(ino, 0, MAX_FILE_SIZE, 1))).toBe('EFBIG');
+    expect(errnoOf(() => h.fs.lseek(ino, 3, SEEK_DATA))).toBe('ENXIO');
+    expect(errnoOf(() => h.fs.lseek(ino, 0, 0))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.lseek(fifo.ino, 0, SEEK_DATA))).toBe('EINVAL');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
 });

@@ -7,6 +7,7 @@ import { afterEach } from 'vitest';
 import type { Attr, Ino } from '../../src/core/api';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../src/core/api';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
+import { FsError } from '../../src/core/errors';
 import { formatRegion } from '../../src/core/format';
 import { MemoryRegion } from '../../src/pmem/memory-region';
 import { openRegion } from '../../src/pmem/native-region';
@@ -105,4 +106,15 @@ export function snapshot(fs: FileSystem): Node[] {
 export function checkTwice(h: TestFs, check: (fs: FileSystem) => void): void {
   check(h.fs);
   check(h.remount());
+}
+
+/** The errno code `fn` throws as an FsError, 'ok' when it returns; anything else is rethrown. */
+export function errnoOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FsError) return e.code;
+    throw e;
+  }
+  return 'ok';
 }

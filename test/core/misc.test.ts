@@ -7,18 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, ENTRY_HEADER, FS_ROOT_LOG_BLOCK, SB, SB_CRC_START } from '../../fs-layout';
 import { ROOT_INO, S_IFREG, XATTR_CREATE, XATTR_REPLACE } from '../../src/core/api';
-import { CorruptionError, FsError } from '../../src/core/errors';
+import { CorruptionError } from '../../src/core/errors';
 import { FileSystem } from '../../src/core/filesystem';
 import { formatRegion } from '../../src/core/format';
 import { readSuperblock } from '../../src/core/superblock';
 import { crc32c } from '../../src/pmem/crc32c';
 import { MemoryRegion } from '../../src/pmem/memory-region';
-import { OWNER, b, checkTwice, makeFs, snapshot } from './helpers';
+import { OWNER, b, checkTwice, errnoOf, makeFs, snapshot } from './helpers';
 
-function code(fn: () => unknown): string {
-  try { fn(); } catch (e) { if (e instanceof FsError) return e.code; throw e; }
-  return 'ok';
-}
 
 describe('xattrs', () => {
   it('set, get, list in order, replace, remove; ctime follows', () => {
@@ -65,14 +61,14 @@ describe('xattrs', () => {
     const h = makeFs();
     h.fs.setxattr(ROOT_INO, b('user.x'), b('v'), 0);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.setxattr(ROOT_INO, b('user.x'), b('w'), XATTR_CREATE))).toBe('EEXIST');
-    expect(code(() => h.fs.setxattr(ROOT_INO, b('user.y'), b('w'), XATTR_REPLACE))).toBe('ENODATA');
-    expect(code(() => h.fs.getxattr(ROOT_INO, b('user.y')))).toBe('ENODATA');
-    expect(code(() => h.fs.removexattr(ROOT_INO, b('user.y')))).toBe('ENODATA');
-    expect(code(() => h.fs.setxattr(ROOT_INO, Buffer.alloc(256, 0x61), b('w'), 0))).toBe('ERANGE');
-    expect(code(() => h.fs.getxattr(ROOT_INO, Buffer.alloc(0)))).toBe('ERANGE');
-    expect(code(() => h.fs.setxattr(ROOT_INO, b('user.z'), Buffer.alloc(65537), 0))).toBe('E2BIG');
-    expect(code(() => h.fs.setxattr(ROOT_INO, b('user.z'), b('w'), 4))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.setxattr(ROOT_INO, b('user.x'), b('w'), XATTR_CREATE))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.setxattr(ROOT_INO, b('user.y'), b('w'), XATTR_REPLACE))).toBe('ENODATA');
+    expect(errnoOf(() => h.fs.getxattr(ROOT_INO, b('user.y')))).toBe('ENODATA');
+    expect(errnoOf(() => h.fs.removexattr(ROOT_INO, b('user.y')))).toBe('ENODATA');
+    expect(errnoOf(() => h.fs.setxattr(ROOT_INO, Buffer.alloc(256, 0x61), b('w'), 0))).toBe('ERANGE');
+    expect(errnoOf(() => h.fs.getxattr(ROOT_INO, Buffer.alloc(0)))).toBe('ERANGE');
+    expect(errnoOf(() => h.fs.setxattr(ROOT_INO, b('user.z'), Buffer.alloc(65537), 0))).toBe('E2BIG');
+    expect(errnoOf(() => h.fs.setxattr(ROOT_INO, b('user.z'), b('w'), 4))).toBe('EINVAL');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
 });
@@ -89,13 +85,13 @@ describe('open / release / orphans', () => {
     expect(h.fs.getattr(f.ino).nlink).toBe(0);
     h.fs.write(f.ino, 5 * BLOCK_SIZE, b('more'));
     expect(h.fs.read(f.ino, 5 * BLOCK_SIZE, 10).toString()).toBe('more');
-    expect(code(() => h.fs.link(f.ino, ROOT_INO, b('back')))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.link(f.ino, ROOT_INO, b('back')))).toBe('ENOENT');
     h.fs.release(f.ino);
     expect(h.fs.getattr(f.ino).size).toBe(5 * BLOCK_SIZE + 4);
     h.fs.release(f.ino);
-    expect(code(() => h.fs.getattr(f.ino))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.getattr(f.ino))).toBe('ENOENT');
     expect(h.fs.statfs().blocksFree).toBeGreaterThan(free0);
-    expect(code(() => h.fs.release(ROOT_INO))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.release(ROOT_INO))).toBe('EINVAL');
   });
   it('an orphan left open at unmount is freed by the next mount', () => {
     const h = makeFs();
@@ -105,7 +101,7 @@ describe('open / release / orphans', () => {
     h.fs.unlink(ROOT_INO, b('f'));
     const fs = h.remount();
     expect(fs.mountReport.orphansFreed).toBe(1);
-    expect(code(() => fs.getattr(f.ino))).toBe('ENOENT');
+    expect(errnoOf(() => fs.getattr(f.ino))).toBe('ENOENT');
     const free = fs.statfs().blocksFree;
     const again = h.remount();
     expect(again.mountReport.orphansFreed).toBe(0);
@@ -116,11 +112,11 @@ describe('open / release / orphans', () => {
     const d = h.fs.mkdir(ROOT_INO, b('d'), 0o755, OWNER);
     h.fs.open(d.ino);
     h.fs.rmdir(ROOT_INO, b('d'));
-    expect(code(() => h.fs.mknod(d.ino, b('x'), S_IFREG, 0, OWNER))).toBe('ENOENT');
-    expect(code(() => h.fs.readdir(d.ino, 0, 10))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.mknod(d.ino, b('x'), S_IFREG, 0, OWNER))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.readdir(d.ino, 0, 10))).toBe('ENOENT');
     expect(h.fs.getattr(d.ino).nlink).toBe(0);
     h.fs.release(d.ino);
-    expect(code(() => h.fs.getattr(d.ino))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.getattr(d.ino))).toBe('ENOENT');
   });
   it('many orphans at once grow the orphan list beyond one block', () => {
     const h = makeFs(16 << 20, { memory: true });
@@ -164,8 +160,8 @@ describe('readdir', () => {
     const f = h.fs.mknod(ROOT_INO, b('f'), S_IFREG | 0o644, 0, OWNER);
     h.fs.fsync(f.ino);
     h.fs.fsyncdir(ROOT_INO);
-    expect(code(() => h.fs.fsync(99))).toBe('ENOENT');
-    expect(code(() => h.fs.fsyncdir(f.ino))).toBe('ENOTDIR');
+    expect(errnoOf(() => h.fs.fsync(99))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.fsyncdir(f.ino))).toBe('ENOTDIR');
   });
   it('relatime: a read updates atime once after a modification', () => {
     const h = makeFs(8 << 20, { mount: { atime: 'relatime' } });
@@ -195,7 +191,7 @@ describe('mount refuses what it cannot use', () => {
       r.writeU32(off + SB.off.featureRoCompat, 0x100);
       r.writeU32(off + SB.off.crc, crc32c(r.read(off + SB_CRC_START, SB.size - SB_CRC_START)));
     }
-    expect(code(() => FileSystem.mount(r))).toBe('EROFS');
+    expect(errnoOf(() => FileSystem.mount(r))).toBe('EROFS');
   });
   it('a bad checksum inside a committed log is corruption, with structure and offset', () => {
     const r = new MemoryRegion(1 << 20);
@@ -236,6 +232,6 @@ describe('mount refuses what it cannot use', () => {
   it('operations after unmount fail with EIO', () => {
     const h = makeFs();
     h.fs.unmount();
-    expect(code(() => h.fs.getattr(ROOT_INO))).toBe('EIO');
+    expect(errnoOf(() => h.fs.getattr(ROOT_INO))).toBe('EIO');
   });
 });

@@ -6,19 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, ROOT_INO, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
 } from '../../src/core/api';
-import { FsError } from '../../src/core/errors';
 import type { FileSystem } from '../../src/core/filesystem';
-import { OWNER, b, checkTwice, makeFs, snapshot } from './helpers';
+import { OWNER, b, checkTwice, errnoOf, makeFs, snapshot } from './helpers';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FsError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 const ino = (fs: FileSystem, parent: number, name: string) => fs.lookup(parent, b(name)).ino;
 
 describe('mknod / mkdir / symlink', () => {
@@ -54,11 +44,11 @@ describe('mknod / mkdir / symlink', () => {
     const odd = Buffer.from([0xff, 0x01, 0x80, 0x20]);
     h.fs.mknod(ROOT_INO, odd, S_IFREG | 0o644, 0, OWNER);
     h.fs.mknod(ROOT_INO, Buffer.alloc(255, 0x61), S_IFREG | 0o644, 0, OWNER);
-    expect(code(() => h.fs.mknod(ROOT_INO, Buffer.alloc(256, 0x61), S_IFREG, 0, OWNER))).toBe('ENAMETOOLONG');
-    expect(code(() => h.fs.mkdir(ROOT_INO, b('a/b'), 0o755, OWNER))).toBe('EINVAL');
-    expect(code(() => h.fs.mkdir(ROOT_INO, Buffer.from([0x61, 0]), 0o755, OWNER))).toBe('EINVAL');
-    expect(code(() => h.fs.mkdir(ROOT_INO, Buffer.alloc(0), 0o755, OWNER))).toBe('EINVAL');
-    expect(code(() => h.fs.lookup(ROOT_INO, Buffer.alloc(256, 0x61)))).toBe('ENAMETOOLONG');
+    expect(errnoOf(() => h.fs.mknod(ROOT_INO, Buffer.alloc(256, 0x61), S_IFREG, 0, OWNER))).toBe('ENAMETOOLONG');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, b('a/b'), 0o755, OWNER))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, Buffer.from([0x61, 0]), 0o755, OWNER))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, Buffer.alloc(0), 0o755, OWNER))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.lookup(ROOT_INO, Buffer.alloc(256, 0x61)))).toBe('ENAMETOOLONG');
     checkTwice(h, (fs) => {
       expect(fs.lookup(ROOT_INO, odd).mode).toBe(S_IFREG | 0o644);
       expect(fs.lookup(ROOT_INO, Buffer.alloc(255, 0x61)).nlink).toBe(1);
@@ -69,18 +59,18 @@ describe('mknod / mkdir / symlink', () => {
     const h = makeFs();
     const f = h.fs.mknod(ROOT_INO, b('f'), S_IFREG | 0o644, 0, OWNER);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.mknod(ROOT_INO, b('f'), S_IFREG, 0, OWNER))).toBe('EEXIST');
-    expect(code(() => h.fs.mkdir(ROOT_INO, b('f'), 0o755, OWNER))).toBe('EEXIST');
-    expect(code(() => h.fs.symlink(ROOT_INO, b('f'), b('x'), OWNER))).toBe('EEXIST');
-    expect(code(() => h.fs.mkdir(ROOT_INO, b('.'), 0o755, OWNER))).toBe('EEXIST');
-    expect(code(() => h.fs.mkdir(ROOT_INO, b('..'), 0o755, OWNER))).toBe('EEXIST');
-    expect(code(() => h.fs.mkdir(9999, b('x'), 0o755, OWNER))).toBe('ENOENT');
-    expect(code(() => h.fs.mkdir(f.ino, b('x'), 0o755, OWNER))).toBe('ENOTDIR');
-    expect(code(() => h.fs.mknod(ROOT_INO, b('d'), S_IFDIR | 0o755, 0, OWNER))).toBe('EPERM');
-    expect(code(() => h.fs.mknod(ROOT_INO, b('l'), S_IFLNK | 0o755, 0, OWNER))).toBe('EINVAL');
-    expect(code(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(0), OWNER))).toBe('ENOENT');
-    expect(code(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(4096, 0x61), OWNER))).toBe('ENAMETOOLONG');
-    expect(code(() => h.fs.readlink(f.ino))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.mknod(ROOT_INO, b('f'), S_IFREG, 0, OWNER))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, b('f'), 0o755, OWNER))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.symlink(ROOT_INO, b('f'), b('x'), OWNER))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, b('.'), 0o755, OWNER))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.mkdir(ROOT_INO, b('..'), 0o755, OWNER))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.mkdir(9999, b('x'), 0o755, OWNER))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.mkdir(f.ino, b('x'), 0o755, OWNER))).toBe('ENOTDIR');
+    expect(errnoOf(() => h.fs.mknod(ROOT_INO, b('d'), S_IFDIR | 0o755, 0, OWNER))).toBe('EPERM');
+    expect(errnoOf(() => h.fs.mknod(ROOT_INO, b('l'), S_IFLNK | 0o755, 0, OWNER))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(0), OWNER))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.symlink(ROOT_INO, b('s'), Buffer.alloc(4096, 0x61), OWNER))).toBe('ENAMETOOLONG');
+    expect(errnoOf(() => h.fs.readlink(f.ino))).toBe('EINVAL');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
   it('lookup resolves . and ..; symlinks of the longest inline and the maximum (in a block) length round-trip', () => {
@@ -118,13 +108,13 @@ describe('link / unlink / rmdir', () => {
     });
     h.fs.unlink(ROOT_INO, b('f'));
     checkTwice(h, (fs) => {
-      expect(code(() => fs.lookup(ROOT_INO, b('f')))).toBe('ENOENT');
+      expect(errnoOf(() => fs.lookup(ROOT_INO, b('f')))).toBe('ENOENT');
       expect(fs.lookup(d.ino, b('g')).nlink).toBe(1);
       expect(fs.read(f.ino, 0, 10).equals(Buffer.alloc(10, 1))).toBe(true);
     });
     h.fs.unlink(d.ino, b('g'));
     checkTwice(h, (fs) => {
-      expect(code(() => fs.getattr(f.ino))).toBe('ENOENT');
+      expect(errnoOf(() => fs.getattr(f.ino))).toBe('ENOENT');
       expect(fs.statfs().blocksFree).toBeGreaterThanOrEqual(free0 - 1); // a log page may remain in use
     });
   });
@@ -143,17 +133,17 @@ describe('link / unlink / rmdir', () => {
     const d = h.fs.mkdir(ROOT_INO, b('d'), 0o755, OWNER);
     const f = h.fs.mknod(d.ino, b('f'), S_IFREG | 0o644, 0, OWNER);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.link(d.ino, ROOT_INO, b('d2')))).toBe('EPERM');
-    expect(code(() => h.fs.link(f.ino, ROOT_INO, b('d')))).toBe('EEXIST');
-    expect(code(() => h.fs.link(4242, ROOT_INO, b('z')))).toBe('ENOENT');
-    expect(code(() => h.fs.unlink(ROOT_INO, b('d')))).toBe('EISDIR');
-    expect(code(() => h.fs.unlink(ROOT_INO, b('.')))).toBe('EISDIR');
-    expect(code(() => h.fs.unlink(ROOT_INO, b('nope')))).toBe('ENOENT');
-    expect(code(() => h.fs.rmdir(d.ino, b('f')))).toBe('ENOTDIR');
-    expect(code(() => h.fs.rmdir(ROOT_INO, b('d')))).toBe('ENOTEMPTY');
-    expect(code(() => h.fs.rmdir(ROOT_INO, b('.')))).toBe('EINVAL');
-    expect(code(() => h.fs.rmdir(ROOT_INO, b('..')))).toBe('ENOTEMPTY');
-    expect(code(() => h.fs.rmdir(f.ino, b('x')))).toBe('ENOTDIR');
+    expect(errnoOf(() => h.fs.link(d.ino, ROOT_INO, b('d2')))).toBe('EPERM');
+    expect(errnoOf(() => h.fs.link(f.ino, ROOT_INO, b('d')))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.link(4242, ROOT_INO, b('z')))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.unlink(ROOT_INO, b('d')))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.unlink(ROOT_INO, b('.')))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.unlink(ROOT_INO, b('nope')))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.rmdir(d.ino, b('f')))).toBe('ENOTDIR');
+    expect(errnoOf(() => h.fs.rmdir(ROOT_INO, b('d')))).toBe('ENOTEMPTY');
+    expect(errnoOf(() => h.fs.rmdir(ROOT_INO, b('.')))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.rmdir(ROOT_INO, b('..')))).toBe('ENOTEMPTY');
+    expect(errnoOf(() => h.fs.rmdir(f.ino, b('x')))).toBe('ENOTDIR');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
   it('rmdir removes an empty directory and drops the parent link count', () => {
@@ -163,7 +153,7 @@ describe('link / unlink / rmdir', () => {
     h.fs.rmdir(ROOT_INO, b('d'));
     checkTwice(h, (fs) => {
       expect(fs.getattr(ROOT_INO).nlink).toBe(2);
-      expect(code(() => fs.lookup(ROOT_INO, b('d')))).toBe('ENOENT');
+      expect(errnoOf(() => fs.lookup(ROOT_INO, b('d')))).toBe('ENOENT');
     });
   });
 });
@@ -185,7 +175,7 @@ describe('rename', () => {
     const t = h.tick();
     h.fs.rename(A.ino, b('f'), A.ino, b('f2'), 0);
     checkTwice(h, (fs) => {
-      expect(code(() => fs.lookup(A.ino, b('f')))).toBe('ENOENT');
+      expect(errnoOf(() => fs.lookup(A.ino, b('f')))).toBe('ENOENT');
       expect(fs.lookup(A.ino, b('f2'))).toMatchObject({ ino: f.ino, ctimeNs: t });
       expect(fs.getattr(A.ino).mtimeNs).toBe(t);
     });
@@ -206,7 +196,7 @@ describe('rename', () => {
     checkTwice(h, (fs) => {
       expect(fs.read(ino(fs, B.ino, 'g'), 0, 100).toString()).toBe('file f');
       expect(fs.lookup(B.ino, b('g')).ino).toBe(f.ino);
-      expect(code(() => fs.getattr(g.ino))).toBe('ENOENT');
+      expect(errnoOf(() => fs.getattr(g.ino))).toBe('ENOENT');
     });
   });
   it('a directory over an empty directory', () => {
@@ -215,7 +205,7 @@ describe('rename', () => {
     h.fs.rename(A.ino, b('sub'), B.ino, b('empty'), 0);
     checkTwice(h, (fs) => {
       expect(fs.lookup(B.ino, b('empty')).ino).toBe(sub.ino);
-      expect(code(() => fs.getattr(e.ino))).toBe('ENOENT');
+      expect(errnoOf(() => fs.getattr(e.ino))).toBe('ENOENT');
       expect(fs.getattr(A.ino).nlink).toBe(2);
       expect(fs.getattr(B.ino).nlink).toBe(3);
     });
@@ -252,19 +242,19 @@ describe('rename', () => {
     const { h, A, B, sub } = tree();
     h.fs.mknod(sub.ino, b('x'), S_IFREG | 0o644, 0, OWNER);
     const before = snapshot(h.fs);
-    expect(code(() => h.fs.rename(A.ino, b('nope'), B.ino, b('z'), 0))).toBe('ENOENT');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, b('nope'), RENAME_EXCHANGE))).toBe('ENOENT');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), RENAME_NOREPLACE))).toBe('EEXIST');
-    expect(code(() => h.fs.rename(A.ino, b('sub'), B.ino, b('g'), 0))).toBe('ENOTDIR');
-    expect(code(() => h.fs.rename(B.ino, b('g'), A.ino, b('sub'), 0))).toBe('EISDIR');
-    expect(code(() => h.fs.rename(ROOT_INO, b('B'), ROOT_INO, b('A'), 0))).toBe('ENOTEMPTY');
-    expect(code(() => h.fs.rename(ROOT_INO, b('A'), sub.ino, b('A'), 0))).toBe('EINVAL');
-    expect(code(() => h.fs.rename(ROOT_INO, b('A'), A.ino, b('A2'), 0))).toBe('EINVAL');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), RENAME_EXCHANGE | RENAME_NOREPLACE))).toBe('EINVAL');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), 8))).toBe('EINVAL');
-    expect(code(() => h.fs.rename(A.ino, b('.'), B.ino, b('g'), 0))).toBe('EBUSY');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, b('..'), 0))).toBe('EBUSY');
-    expect(code(() => h.fs.rename(A.ino, b('f'), B.ino, Buffer.alloc(256, 0x61), 0))).toBe('ENAMETOOLONG');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('nope'), B.ino, b('z'), 0))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, b('nope'), RENAME_EXCHANGE))).toBe('ENOENT');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), RENAME_NOREPLACE))).toBe('EEXIST');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('sub'), B.ino, b('g'), 0))).toBe('ENOTDIR');
+    expect(errnoOf(() => h.fs.rename(B.ino, b('g'), A.ino, b('sub'), 0))).toBe('EISDIR');
+    expect(errnoOf(() => h.fs.rename(ROOT_INO, b('B'), ROOT_INO, b('A'), 0))).toBe('ENOTEMPTY');
+    expect(errnoOf(() => h.fs.rename(ROOT_INO, b('A'), sub.ino, b('A'), 0))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.rename(ROOT_INO, b('A'), A.ino, b('A2'), 0))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), RENAME_EXCHANGE | RENAME_NOREPLACE))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, b('g'), 8))).toBe('EINVAL');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('.'), B.ino, b('g'), 0))).toBe('EBUSY');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, b('..'), 0))).toBe('EBUSY');
+    expect(errnoOf(() => h.fs.rename(A.ino, b('f'), B.ino, Buffer.alloc(256, 0x61), 0))).toBe('ENAMETOOLONG');
     checkTwice(h, (fs) => expect(snapshot(fs)).toEqual(before));
   });
 });

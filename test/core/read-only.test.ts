@@ -19,7 +19,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, JOURNAL, JOURNAL_IDLE, SB, SB_CRC_START } from '../../fs-layout';
 import { crc32c } from '../../src/pmem/crc32c';
 import { FALLOC_FL_KEEP_SIZE, RENAME_EXCHANGE, S_IFREG } from '../../src/core/api';
-import { FsError } from '../../src/core/errors';
 import { FileSystem, type MountOptions } from '../../src/core/filesystem';
 import { readSuperblock } from '../../src/core/superblock';
 import { MemoryRegion } from '../../src/pmem/memory-region';
@@ -27,7 +26,7 @@ import { openRegion } from '../../src/pmem/native-region';
 import { pmemNative } from '../../src/pmem/native';
 import type { Region } from '../../src/pmem/region';
 import { baseImage } from '../../tools/fuzz/images';
-import { OWNER, b, snapshot } from './helpers';
+import { OWNER, b, errnoOf, snapshot } from './helpers';
 import { fsckFindings } from '../support/crash-images';
 
 const SEED = 7;
@@ -59,16 +58,6 @@ function readEverything(fs: FileSystem): ReturnType<typeof snapshot> {
   expect(files).toBeGreaterThan(5);
   fs.statfs();
   return snap;
-}
-
-function errnoOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FsError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('a read-only mount of a cleanly unmounted image', () => {
